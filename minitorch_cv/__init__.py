@@ -1,0 +1,35 @@
+"""minitorch_cv: a NumPy + numba engine for computer vision with PyTorch's API.
+
+Use it where a tutorial imports torch: ``import minitorch_cv as torch``,
+``from minitorch_cv import nn, optim``.
+"""
+import importlib
+
+from . import _dtype
+from ._dtype import dtype, float32, float64, int64
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .device import cuda, device
+from .factories import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
+                        rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
+from .functional import (abs, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax, matmul,
+                         max, maximum, mean, min, minimum, relu, sigmoid, softmax, sqrt, squeeze,
+                         stack, sum, tanh, unsqueeze, where)
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
+from .serialization import load, save
+from .tensor import Size, Tensor, as_tensor, from_numpy, is_tensor, tensor
+from .threads import get_num_threads, set_num_threads
+from . import nn, optim
+
+float = float32
+double = float64
+long = int64
+globals()["bool"] = _dtype.bool_
+
+_LAZY_SUBMODULES = ("utils", "vision", "models")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'minitorch_cv' has no attribute {name!r}")

@@ -1,0 +1,111 @@
+"""Top-level tensor functions (``minitorch_cv.exp(x)`` ...), thin wrappers over Tensor methods and ops."""
+
+from .ops import elementwise as _elementwise
+from .ops import shape as _shape_ops
+from .tensor import Tensor, as_tensor
+
+
+def exp(x):
+    return x.exp()
+
+
+def log(x):
+    return x.log()
+
+
+def sqrt(x):
+    return x.sqrt()
+
+
+def abs(x):
+    return x.abs()
+
+
+def relu(x):
+    return x.relu()
+
+
+def sigmoid(x):
+    return x.sigmoid()
+
+
+def tanh(x):
+    return x.tanh()
+
+
+def clamp(x, min=None, max=None):
+    return x.clamp(min, max)
+
+
+def softmax(x, dim, dtype=None):
+    return (x.to(dtype) if dtype else x).softmax(dim)
+
+
+def log_softmax(x, dim, dtype=None):
+    return (x.to(dtype) if dtype else x).log_softmax(dim)
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):
+    return x.sum(dim, keepdim, dtype=dtype)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    return x.mean(dim, keepdim, dtype=dtype)
+
+
+def max(x, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    return x.max(dim, keepdim)
+
+
+def min(x, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    return x.min(dim, keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    return x.argmax(dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return x.argmin(dim, keepdim)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    return x.flatten(start_dim, end_dim)
+
+
+def squeeze(x, dim=None):
+    return x.squeeze(dim)
+
+
+def unsqueeze(x, dim):
+    return x.unsqueeze(dim)
+
+
+def matmul(a, b):
+    return a @ b
+
+
+def cat(tensors, dim=0):
+    return _shape_ops.cat(tensors, dim)
+
+
+def stack(tensors, dim=0):
+    return _shape_ops.stack(tensors, dim)
+
+
+def where(condition, a, b):
+    return _elementwise.where(condition, a, b)
+
+
+def maximum(a, b):
+    return where(as_tensor(a)._data >= as_tensor(b)._data, a, b)
+
+
+def minimum(a, b):
+    return where(as_tensor(a)._data <= as_tensor(b)._data, a, b)
+
+

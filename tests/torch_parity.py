@@ -1,0 +1,114 @@
+"""The one helper that runs the same computation in minitorch_cv and in torch and compares them.
+
+Inputs are built once in NumPy from a per-case seed and wrapped in both frameworks. The
+forward outputs are compared (shape, dtype, values); then the same random upstream gradient
+is pushed through both, and every input's and parameter's gradient is compared by name.
+Every comparison is recorded, so the session can print the largest errors per op and dtype.
+"""
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+import minitorch_cv
+
+# Tolerances, stated once. "exact": elementwise ops; "reduction": anything that sums
+# (conv, linear, losses, pooling gradients); gradients always use the "grad" row.
+TOLERANCES = {
+    ("float32", "exact"): dict(rtol=1.3e-6, atol=1e-5),
+    ("float32", "reduction"): dict(rtol=1e-5, atol=1e-5),
+    ("float32", "grad"): dict(rtol=1e-4, atol=1e-5),
+    ("float64", "exact"): dict(rtol=1e-7, atol=1e-7),
+    ("float64", "reduction"): dict(rtol=1e-7, atol=1e-7),
+    ("float64", "grad"): dict(rtol=1e-7, atol=1e-7),
+}
+
+# (op, dtype) -> [cases, max abs error, max rel error]
+RECORD = defaultdict(lambda: [0, 0.0, 0.0])
+
+
+def _record(op, dtype, ours, theirs):
+    entry = RECORD[(op, dtype)]
+    if ours.size:
+        diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+        rel = diff / np.maximum(np.abs(theirs.astype(np.float64)), 1e-12)
+        rel = rel[np.abs(theirs) > 1e-6] if np.any(np.abs(theirs) > 1e-6) else np.zeros(1)
+        entry[1] = max(entry[1], float(diff.max()))
+        entry[2] = max(entry[2], float(rel.max()))
+
+
+def assert_matches(name, ours, theirs, dtype, kind, op):
+    """Compare one array from minitorch_cv with torch's: shape, dtype, then values."""
+    ours = np.asarray(ours)
+    theirs = theirs.detach().cpu().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
+    assert ours.shape == theirs.shape, f"{op}: {name} shape {ours.shape} != torch's {theirs.shape}"
+    assert ours.dtype == theirs.dtype, f"{op}: {name} dtype {ours.dtype} != torch's {theirs.dtype}"
+    _record(op, dtype, ours, theirs)
+    tol = TOLERANCES[(dtype, kind)]
+    if not np.allclose(ours, theirs, **tol, equal_nan=True):
+        diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+        worst = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.ndim else ()
+        raise AssertionError(
+            f"{op}: {name} differs from torch (rtol={tol['rtol']}, atol={tol['atol']}): "
+            f"max abs diff {np.nanmax(diff):.3e} at {worst}: ours {ours[worst]!r} vs torch {theirs[worst]!r}")
+
+
+def _np_dtype(dtype):
+    return {"float32": np.float32, "float64": np.float64}[dtype]
+
+
+def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0,
+            our_module=None, torch_module=None):
+    """Run ``fn(lib, *tensors)`` with lib=minitorch_cv and lib=torch and compare everything.
+
+    ``arrays`` are NumPy arrays; float ones are cast to ``dtype`` and get requires_grad unless
+    ``grad`` (a list of booleans) says otherwise. When modules are given, ``fn`` receives
+    ``(lib, module, *tensors)``; torch's module is loaded with our module's parameters first.
+    Returns (our output, torch output).
+    """
+    RECORD[(op, dtype)][0] += 1
+    arrays = [a.astype(_np_dtype(dtype)) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+              for a in arrays]
+    grad = grad if grad is not None else [a.dtype.kind == "f" for a in arrays]
+    ours_in = [minitorch_cv.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
+    theirs_in = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
+    if our_module is not None:
+        if dtype == "float64":
+            our_module.double()
+            torch_module.double()
+        state = {k: torch.from_numpy(np.array(v.detach().numpy())) for k, v in our_module.state_dict().items()}
+        torch_module.load_state_dict(state)
+        ours_out = fn(minitorch_cv, our_module, *ours_in)
+        theirs_out = fn(torch, torch_module, *theirs_in)
+    else:
+        ours_out = fn(minitorch_cv, *ours_in)
+        theirs_out = fn(torch, *theirs_in)
+    out_kind = "exact" if kind == "exact" else "reduction"
+    assert_matches("output", ours_out.detach().numpy(), theirs_out, dtype, out_kind, op)
+    if not theirs_out.requires_grad:
+        return ours_out, theirs_out
+    upstream = np.random.default_rng(seed).standard_normal(tuple(theirs_out.shape)).astype(_np_dtype(dtype))
+    ours_out.backward(minitorch_cv.tensor(upstream))
+    theirs_out.backward(torch.tensor(upstream))
+    grad_kind = "exact" if kind == "exact" else "grad"
+    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
+        if t.requires_grad:
+            assert o.grad is not None, f"{op}: input {i} got no gradient"
+            assert_matches(f"grad of input {i}", o.grad.numpy(), t.grad, dtype, grad_kind, op)
+    if our_module is not None:
+        theirs_params = dict(torch_module.named_parameters())
+        for name, p in our_module.named_parameters():
+            assert p.grad is not None, f"{op}: parameter {name} got no gradient"
+            assert_matches(f"grad of {name}", p.grad.numpy(), theirs_params[name].grad, dtype, grad_kind, op)
+    return ours_out, theirs_out
+
+
+def same_error(fn, *args):
+    """Check that minitorch_cv and torch both raise on the same bad input; return our message."""
+    import pytest
+
+    with pytest.raises(Exception):
+        fn(torch, *[torch.tensor(a) for a in args])
+    with pytest.raises(Exception) as info:
+        fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
+    return str(info.value)
