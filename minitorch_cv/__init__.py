@@ -7,13 +7,14 @@ import importlib
 
 from . import _dtype
 from ._dtype import dtype, float32, float64, int64
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .device import cuda, device
-from .factories import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
+from .factories import (arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand,
                         rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
-from .functional import (abs, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax, matmul,
-                         max, maximum, mean, min, minimum, relu, sigmoid, softmax, sqrt, squeeze,
-                         stack, sum, tanh, unsqueeze, where)
+from .functional import (abs, add, allclose, argmax, argmin, cat, clamp, clip, div, equal, exp, flatten,
+                         isnan, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
+                         numel, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std,
+                         sub, sum, tanh, transpose, unsqueeze, var, where)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)
 from .serialization import load, save

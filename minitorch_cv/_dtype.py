@@ -3,12 +3,16 @@ import numpy as np
 
 
 class dtype:
-    """A tensor element type; compares equal only to itself, prints like ``minitorch_cv.float32``."""
+    """A tensor element type; compares equal only to itself, prints like ``minitorch_cv.float32``.
 
-    def __init__(self, name, numpy_dtype, is_floating_point):
+    ``type_name`` is torch's name in messages and type strings: Float, Double, Long, Bool.
+    """
+
+    def __init__(self, name, numpy_dtype, is_floating_point, type_name):
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = is_floating_point
+        self.type_name = type_name
 
     def __repr__(self):
         return f"minitorch_cv.{self.name}"
@@ -17,10 +21,10 @@ class dtype:
         return (_by_name, (self.name,))
 
 
-float32 = dtype("float32", np.float32, True)
-float64 = dtype("float64", np.float64, True)
-int64 = dtype("int64", np.int64, False)
-bool_ = dtype("bool", np.bool_, False)
+float32 = dtype("float32", np.float32, True, "Float")
+float64 = dtype("float64", np.float64, True, "Double")
+int64 = dtype("int64", np.int64, False, "Long")
+bool_ = dtype("bool", np.bool_, False, "Bool")
 default_float = float32
 
 _FROM_NUMPY = {d.numpy: d for d in (float32, float64, int64, bool_)}
@@ -62,27 +66,31 @@ def as_dtype(value):
     return from_numpy_dtype(value)
 
 
-_CATEGORY = {bool_: 0, int64: 1, float32: 2, float64: 2}
+CATEGORY = {bool_: 0, int64: 1, float32: 2, float64: 2}
 
 
 def promote(a, b):
     """Result dtype of a binary op between two tensors, by torch's rule (a float beats an int)."""
     if a is b:
         return a
-    ca, cb = _CATEGORY[a], _CATEGORY[b]
+    ca, cb = CATEGORY[a], CATEGORY[b]
     if ca != cb:
         return a if ca > cb else b
     return float64 if float64 in (a, b) else a
 
 
+def scalar_dtype(scalar):
+    """The dtype torch gives a Python scalar on its own: bool, int64 or the default float."""
+    if isinstance(scalar, bool):
+        return bool_
+    if isinstance(scalar, int):
+        return int64
+    if isinstance(scalar, float):
+        return default_float
+    raise TypeError(f"expected a Python number, got {type(scalar).__name__}")
+
+
 def promote_scalar(tensor_dtype, scalar):
     """Result dtype of tensor-op-Python-scalar: the scalar only lifts the category, as in torch."""
-    if isinstance(scalar, bool):
-        category = 0
-    elif isinstance(scalar, (int, np.integer)):
-        category = 1
-    else:
-        category = 2
-    if category <= _CATEGORY[tensor_dtype]:
-        return tensor_dtype
-    return default_float if category == 2 else int64
+    scalar_type = scalar_dtype(scalar)
+    return scalar_type if CATEGORY[scalar_type] > CATEGORY[tensor_dtype] else tensor_dtype

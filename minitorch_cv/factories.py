@@ -1,4 +1,8 @@
-"""Tensor factories (zeros, ones, randn, rand, randint, arange, full, *_like) drawing from the seeded generator."""
+"""Tensor factories (zeros, ones, randn, rand, randint, arange, full, *_like) drawing from the seeded generator.
+
+Sizes are given as ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros([2, 3])`` or ``zeros(size=(2, 3))``.
+Float factories default to float32; ``randint`` and integer ``arange`` give int64, as in torch.
+"""
 import numpy as np
 
 from . import _dtype
@@ -8,10 +12,20 @@ from .random import numpy_generator
 from .tensor import Tensor
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(int(s) for s in size)
+def _size(args, size=None):
+    if size is not None:
+        if args:
+            raise TypeError("got the size both as positional arguments and as size=")
+        args = (size,)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        shape = tuple(int(s) for s in args)
+    except TypeError:
+        raise TypeError(f"expected the size as ints or a tuple of ints, got {args!r}") from None
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    return shape
 
 
 def _make(array, dtype, requires_grad, device):
@@ -23,38 +37,51 @@ def _make(array, dtype, requires_grad, device):
     return Tensor._wrap(array, requires_grad=requires_grad)
 
 
-def _float_dtype(dtype):
-    return (as_dtype(dtype) or _dtype.default_float).numpy
+def _float_dtype(dtype, name=None):
+    """The NumPy dtype for a factory; with ``name``, a non-float dtype is refused (random floats)."""
+    dtype = as_dtype(dtype) or _dtype.default_float
+    if name and not dtype.is_floating_point:
+        raise RuntimeError(f"{name}() expects a floating point dtype, got {dtype!r}")
+    return dtype.numpy
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.zeros(_size(size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
+def zeros(*args, size=None, dtype=None, requires_grad=False, device=None):
+    return _make(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.ones(_size(size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
+def ones(*args, size=None, dtype=None, requires_grad=False, device=None):
+    return _make(np.ones(_size(args, size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.empty(_size(size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
+def empty(*args, size=None, dtype=None, requires_grad=False, device=None):
+    """Like torch.empty; here the values are zeros rather than left-over memory."""
+    return _make(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    """A tensor of ``fill_value``; its dtype follows the value (bool, int64 or float32) unless given."""
+    if isinstance(fill_value, np.generic):
+        fill_value = fill_value.item()
     if dtype is None:
-        dtype = _dtype.promote_scalar(_dtype.bool_, fill_value)
-    return _make(np.full(_size((size,)), fill_value, dtype=as_dtype(dtype).numpy), dtype, requires_grad, device)
+        dtype = _dtype.scalar_dtype(fill_value)
+    dtype = as_dtype(dtype)
+    return _make(np.full(_size((size,)), fill_value, dtype=dtype.numpy), dtype, requires_grad, device)
 
 
-def randn(*size, dtype=None, generator=None, requires_grad=False, device=None):
+def randn(*args, size=None, dtype=None, generator=None, requires_grad=False, device=None):
     """Standard normal samples (float32 unless ``dtype`` says otherwise)."""
-    data = numpy_generator(generator).standard_normal(_size(size), dtype=np.float64)
-    return _make(data.astype(_float_dtype(dtype)), dtype, requires_grad, device)
+    np_dtype = _float_dtype(dtype, "randn")
+    data = numpy_generator(generator).standard_normal(_size(args, size), dtype=np.float64)
+    return _make(data.astype(np_dtype), dtype, requires_grad, device)
 
 
-def rand(*size, dtype=None, generator=None, requires_grad=False, device=None):
+def rand(*args, size=None, dtype=None, generator=None, requires_grad=False, device=None):
     """Uniform samples on [0, 1)."""
-    data = numpy_generator(generator).random(_size(size), dtype=np.float64)
-    return _make(data.astype(_float_dtype(dtype)), dtype, requires_grad, device)
+    np_dtype = _float_dtype(dtype, "rand")
+    data = numpy_generator(generator).random(_size(args, size), dtype=np.float64).astype(np_dtype)
+    if np_dtype == np.float32:
+        data = np.minimum(data, np.nextafter(np.float32(1), np.float32(0)))
+    return _make(data, dtype, requires_grad, device)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad=False, device=None):
@@ -63,21 +90,29 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     data = numpy_generator(generator).integers(low, high, _size((size,)), dtype=np.int64)
     return _make(data, dtype, requires_grad, device)
 
 
-def randperm(n, dtype=None, generator=None, device=None):
-    return _make(numpy_generator(generator).permutation(n).astype(np.int64), dtype, False, device)
+def randperm(n, dtype=None, generator=None, requires_grad=False, device=None):
+    data = numpy_generator(generator).permutation(int(n)).astype(np.int64)
+    return _make(data, dtype, requires_grad, device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
-    """Like torch.arange: int64 for integer arguments, float32 if any is a float."""
+    """Like torch.arange: int64 when start, end and step are integers, float32 if any is a float."""
     if end is None:
         start, end = 0, start
-    is_float = any(isinstance(v, float) for v in (start, end, step))
+    values = [v.item() if isinstance(v, np.generic) else v for v in (start, end, step)]
+    if values[2] == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("arange(): upper bound and larger bound inconsistent with step sign")
+    is_float = any(isinstance(v, float) for v in values)
     default = _dtype.default_float if is_float else _dtype.int64
-    data = np.arange(start, end, step, dtype=np.float64 if is_float else np.int64)
+    data = np.arange(*values, dtype=np.float64 if is_float else np.int64)
     return _make(data.astype((as_dtype(dtype) or default).numpy), dtype, requires_grad, device)
 
 
@@ -90,25 +125,26 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), dtype, requires_grad, device)
 
 
-def _like(maker, tensor, dtype, requires_grad):
-    return maker(*tensor.shape, dtype=dtype or tensor.dtype, requires_grad=requires_grad)
+def zeros_like(input, dtype=None, requires_grad=False, device=None):
+    return zeros(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def zeros_like(tensor, dtype=None, requires_grad=False, device=None):
-    return _like(zeros, tensor, dtype, requires_grad)
+def ones_like(input, dtype=None, requires_grad=False, device=None):
+    return ones(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def ones_like(tensor, dtype=None, requires_grad=False, device=None):
-    return _like(ones, tensor, dtype, requires_grad)
+def empty_like(input, dtype=None, requires_grad=False, device=None):
+    return empty(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def randn_like(tensor, dtype=None, requires_grad=False, device=None):
-    return _like(randn, tensor, dtype, requires_grad)
+def randn_like(input, dtype=None, requires_grad=False, device=None):
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def rand_like(tensor, dtype=None, requires_grad=False, device=None):
-    return _like(rand, tensor, dtype, requires_grad)
+def rand_like(input, dtype=None, requires_grad=False, device=None):
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def full_like(tensor, fill_value, dtype=None, requires_grad=False, device=None):
-    return full(tuple(tensor.shape), fill_value, dtype=dtype or tensor.dtype, requires_grad=requires_grad)
+def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=device)

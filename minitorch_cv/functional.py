@@ -2,7 +2,7 @@
 
 from .ops import elementwise as _elementwise
 from .ops import shape as _shape_ops
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor
 
 
 def exp(x):
@@ -35,6 +35,9 @@ def tanh(x):
 
 def clamp(x, min=None, max=None):
     return x.clamp(min, max)
+
+
+clip = clamp
 
 
 def softmax(x, dim, dtype=None):
@@ -102,10 +105,68 @@ def where(condition, a, b):
 
 
 def maximum(a, b):
-    return where(as_tensor(a)._data >= as_tensor(b)._data, a, b)
+    return _elementwise.maximum(a, b)
 
 
 def minimum(a, b):
-    return where(as_tensor(a)._data <= as_tensor(b)._data, a, b)
+    return _elementwise.minimum(a, b)
 
 
+def pow(x, exponent):
+    return _elementwise.power(x, exponent)
+
+
+def add(x, other, alpha=1):
+    return x.add(other, alpha=alpha)
+
+
+def sub(x, other, alpha=1):
+    return x.sub(other, alpha=alpha)
+
+
+def mul(x, other):
+    return x * other
+
+
+def div(x, other, rounding_mode=None):
+    return x.div(other, rounding_mode=rounding_mode)
+
+
+def neg(x):
+    return -x
+
+
+def reshape(x, shape):
+    return x.reshape(shape)
+
+
+def permute(x, dims):
+    return x.permute(dims)
+
+
+def transpose(x, dim0, dim1):
+    return x.transpose(dim0, dim1)
+
+
+def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    return x.var(dim, unbiased, keepdim, correction)
+
+
+def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    return x.std(dim, unbiased, keepdim, correction)
+
+
+def numel(x):
+    return x.numel()
+
+
+def equal(a, b):
+    return a.equal(b)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return a.allclose(b, rtol, atol, equal_nan)
+
+
+def isnan(x):
+    return x.isnan()

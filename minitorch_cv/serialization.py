@@ -1,4 +1,11 @@
-"""``save``/``load`` of state_dicts as NumPy ``.npz`` files: no pickle, written atomically."""
+"""``save``/``load`` of state_dicts as NumPy ``.npz`` files: no pickle, written atomically.
+
+A nested structure (dicts with str or int keys, lists, tuples, tensors, arrays, numbers,
+strings, None) is flattened into one array per leaf, named by its path: ``layer.weight``,
+``state/#0/momentum_buffer`` (``#`` marks an int key or list position), followed by ``@tag``
+saying what the leaf was. Characters that would clash (``/ @ %`` and a leading ``#``) are
+%-escaped. A marker entry identifies the file as ours, so foreign files fail clearly.
+"""
 import os
 import tempfile
 import zipfile
@@ -6,116 +13,197 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .device import device as _device
 from .tensor import Tensor
 
-_ROOT = "__minitorch_cv_root__"
+_MARKER = "__minitorch_cv_checkpoint__"
+_FORMAT_VERSION = 1
+_ROOT = "__root__"
+_ESCAPES = (("%", "%25"), ("/", "%2F"), ("@", "%40"))
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def _encode_key(key):
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        raise TypeError(f"save(): dict keys must be str or int, got {key!r} ({type(key).__name__})")
+    if isinstance(key, int):
+        return f"#{key}"
+    if key == "":
+        return "%"
+    for raw, escaped in _ESCAPES:
+        key = key.replace(raw, escaped)
+    return "%23" + key[1:] if key.startswith("#") else key
+
+
+def _decode_key(text):
+    if text.startswith("#"):
+        return int(text[1:])
+    if text == "%":
+        return ""
+    text = text.replace("%23", "#") if text.startswith("%23") else text
+    for raw, escaped in reversed(_ESCAPES):
+        text = text.replace(escaped, raw)
+    return text
+
+
+def _join(prefix, part):
+    return f"{prefix}/{part}" if prefix else part
 
 
 def _flatten(obj, prefix, out):
     if isinstance(obj, Tensor):
-        out[prefix] = obj.detach()._data
+        out[prefix + ("@grad" if obj.requires_grad else "@tensor")] = obj.detach()._data
     elif isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biufc":
+            raise TypeError(f"save(): can't store a NumPy array of dtype {obj.dtype} at {_where(prefix)} "
+                            "without pickle")
         out[prefix + "@ndarray"] = obj
     elif isinstance(obj, dict):
-        if not obj:
-            out[prefix + "@emptydict"] = np.zeros(0)
+        out[prefix + ("@odict" if isinstance(obj, OrderedDict) else "@dict")] = np.asarray(len(obj))
         for key, value in obj.items():
-            key = str(key) if not isinstance(key, int) else f"#{key}"
-            if "/" in key:
-                raise ValueError(f"save(): key {key!r} contains '/', which the file format reserves")
-            _flatten(value, f"{prefix}/{key}" if prefix else key, out)
+            _flatten(value, _join(prefix, _encode_key(key)), out)
     elif isinstance(obj, (list, tuple)):
-        kind = "list" if isinstance(obj, list) else "tuple"
-        out[f"{prefix}@{kind}"] = np.asarray(len(obj))
+        out[prefix + ("@list" if isinstance(obj, list) else "@tuple")] = np.asarray(len(obj))
         for i, value in enumerate(obj):
-            _flatten(value, f"{prefix}/#{i}", out)
+            _flatten(value, _join(prefix, f"#{i}"), out)
     elif obj is None:
         out[prefix + "@none"] = np.zeros(0)
+    elif isinstance(obj, np.generic):
+        _flatten(obj.item(), prefix, out)
     elif isinstance(obj, (bool, int, float, str)):
-        out[prefix + "@" + type(obj).__name__] = np.asarray(obj)
+        value = np.asarray(obj)
+        if value.dtype.kind == "O":
+            raise TypeError(f"save(): the int at {_where(prefix)} does not fit in 64 bits")
+        out[prefix + "@" + type(obj).__name__] = value
     else:
-        raise TypeError(f"save(): can't store a {type(obj).__name__} at {prefix!r}; "
-                        "supported are tensors, arrays, numbers, strings, None, dicts, lists and tuples")
+        raise TypeError(f"save(): can't store a {type(obj).__name__} at {_where(prefix)}; supported are tensors, "
+                        "NumPy arrays, numbers, strings, None, and dicts, lists and tuples of them")
+
+
+def _where(prefix):
+    """The user's view of an entry path (without the internal root key)."""
+    path = prefix.partition("/")[2]
+    return repr(path) if path else "the top level"
 
 
 def save(obj, f):
-    """Write a tensor, a state_dict or a nested dict/list of them to ``f`` (a path) atomically."""
-    arrays = {}
-    _flatten(obj if isinstance(obj, dict) else {_ROOT: obj}, "", arrays)
+    """Write a tensor, a state_dict or a nested dict/list of them to ``f`` (a path or a binary file).
+
+    For a path, the file is written under a temporary name in the same folder, flushed to disk
+    and then renamed over the target, so an interrupted save never leaves a half-written file
+    and never destroys the previous one.
+    """
+    arrays = {_MARKER: np.asarray(_FORMAT_VERSION)}
+    _flatten({_ROOT: obj}, "", arrays)
+    if hasattr(f, "write"):
+        np.savez(f, **arrays)
+        return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_UMASK
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _sync_folder(folder)
 
 
-_DECODERS = {
-    "": lambda v: Tensor._wrap(np.array(v)),
-    "ndarray": np.array,
-    "int": lambda v: int(v.item()),
-    "float": lambda v: float(v.item()),
-    "bool": lambda v: bool(v.item()),
-    "str": lambda v: str(v.item()),
-    "none": lambda v: None,
-}
+def _sync_folder(folder):
+    """Make the rename itself durable (where the OS allows opening folders)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _decode_leaf(tag, array):
+    if tag in ("tensor", "grad"):
+        return Tensor._wrap(np.array(array), requires_grad=tag == "grad")
+    if tag == "ndarray":
+        return np.array(array)
+    if tag == "none":
+        return None
+    if tag in ("int", "float", "bool", "str"):
+        return {"int": int, "float": float, "bool": bool, "str": str}[tag](array.item())
+    raise ValueError(f"unknown entry tag {tag!r}")
 
 
 def _unflatten(arrays):
-    """Rebuild the nested structure from ``path@tag`` entry names."""
-    root, kinds = {}, {}
+    """Rebuild the nested structure from ``path@tag`` entry names (containers come before their items)."""
+    kinds, children = {}, {}
     for name in arrays.files:
-        path, _, tag = name.partition("@")
+        if name == _MARKER:
+            continue
+        path, sep, tag = name.rpartition("@")
+        if not sep:
+            raise ValueError(f"unexpected entry {name!r}")
         parts = tuple(path.split("/")) if path else ()
-        if tag in ("list", "tuple", "emptydict"):
-            kinds[parts] = tag
-            _child(root, parts)
-        elif tag in _DECODERS:
-            _child(root, parts[:-1])[parts[-1]] = _DECODERS[tag](arrays[name])
+        if tag in ("dict", "odict", "list", "tuple"):
+            kinds[parts], children[parts] = tag, []
+            entry = (True, parts)
         else:
-            raise ValueError(f"unknown entry {name!r}")
-    return _rebuild(root, (), kinds)
+            entry = (False, _decode_leaf(tag, arrays[name]))
+        if parts:
+            children[parts[:-1]].append((_decode_key(parts[-1]), entry))
 
+    def build(parts):
+        items = [(key, build(value) if is_container else value)
+                 for key, (is_container, value) in children[parts]]
+        if kinds[parts] in ("dict", "odict"):
+            return (dict if kinds[parts] == "dict" else OrderedDict)(items)
+        values = [value for _, value in items]
+        return values if kinds[parts] == "list" else tuple(values)
 
-def _child(root, parts):
-    node = root
-    for part in parts:
-        node = node.setdefault(part, {})
-    return node
-
-
-def _rebuild(node, path, kinds):
-    if not isinstance(node, dict):
-        return node
-    items = OrderedDict((_key(k), _rebuild(v, path + (k,), kinds)) for k, v in node.items())
-    kind = kinds.get(path)
-    if kind in ("list", "tuple"):
-        sequence = [items[i] for i in range(len(items))]
-        return sequence if kind == "list" else tuple(sequence)
-    return items
-
-
-def _key(key):
-    return int(key[1:]) if key.startswith("#") and key[1:].isdigit() else key
+    return build(())[_ROOT]
 
 
 def load(f, map_location=None, weights_only=True):
-    """Read what ``save`` wrote. A missing, damaged or foreign file gets a clear error."""
-    path = os.fspath(f)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load(): no such file {path!r}")
+    """Read what ``save`` wrote (a path or a binary file). A damaged or foreign file gets a clear error.
+
+    ``map_location`` may name the CPU (anything else is refused); ``weights_only`` is accepted
+    for compatibility: these files never hold pickled code.
+    """
+    if isinstance(map_location, (str, _device)):
+        _device(map_location)
+    name = repr(f) if hasattr(f, "read") else repr(os.fspath(f))
+    if not hasattr(f, "read") and not os.path.exists(os.fspath(f)):
+        raise FileNotFoundError(f"load(): no such file {name}")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            result = _unflatten(arrays)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
-        raise RuntimeError(f"load(): {path!r} is not a minitorch_cv checkpoint (a NumPy .npz file "
-                           f"written by minitorch_cv.save); it may be damaged, truncated or a "
-                           f"PyTorch .pth file ({type(error).__name__}: {error})") from None
-    return result[_ROOT] if list(result) == [_ROOT] else result
+        with np.load(f, allow_pickle=False) as arrays:
+            files = set(arrays.files)
+            if _MARKER not in files:
+                raise _Foreign(_describe_foreign(files))
+            return _unflatten(arrays)
+    except _Foreign as foreign:
+        raise RuntimeError(f"load(): {name} is not a minitorch_cv checkpoint: {foreign}") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, AttributeError, TypeError) as error:
+        raise RuntimeError(f"load(): {name} is not a readable minitorch_cv checkpoint (a NumPy .npz file "
+                           f"written by minitorch_cv.save); it may be damaged, truncated, or another "
+                           f"format such as a PyTorch .pth file ({type(error).__name__}: {error})") from None
+
+
+class _Foreign(Exception):
+    """A readable .npz that minitorch_cv.save did not write."""
+
+
+def _describe_foreign(files):
+    if any(name.endswith("data.pkl") or "/data/" in name for name in files):
+        return ("it looks like a PyTorch file (torch.save, pickle inside a zip). minitorch_cv never "
+                "unpickles; load it with torch and save the arrays with minitorch_cv.save")
+    return (f"it is a NumPy .npz archive without minitorch_cv's marker (entries: {sorted(files)[:5]}); "
+            "save checkpoints with minitorch_cv.save")

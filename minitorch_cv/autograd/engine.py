@@ -1,31 +1,34 @@
-"""Reverse-mode backpropagation over the recorded graph, in iterative topological order."""
+"""Reverse-mode backpropagation over the recorded graph of nodes, in iterative topological order."""
 import numpy as np
 
+from .function import Node
 from .grad_mode import no_grad
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Specify retain_graph=True if you need to backward "
+          "a second time.")
 
 
 def _topological_order(root):
-    """Tensors reachable from ``root`` through grad_fn, each after every tensor that uses it."""
-    order, visited = [], set()
-    stack = [(root, False)]
+    """Nodes reachable from ``root``, each before every node it feeds (consumers first)."""
+    order, visited = [], {id(root)}
+    stack = [(root, iter(root.parents))]
     while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.inputs:
-                if parent is not None and parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+        node, parents = stack[-1]
+        for parent in parents:
+            if isinstance(parent, Node) and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
     order.reverse()
     return order
 
 
-def _accumulate_into_leaf(tensor, grad):
+def _accumulate(tensor, grad):
+    """Add ``grad`` into ``tensor.grad`` (created on first use), as torch's AccumulateGrad does."""
     from ..tensor import Tensor
 
     if tensor.grad is None:
@@ -36,32 +39,38 @@ def _accumulate_into_leaf(tensor, grad):
 
 def run_backward(root, grad, retain_graph=False):
     """Push ``grad`` (same shape as ``root``) back to every leaf that requires a gradient."""
-    grads = {id(root): grad}
+    if root.grad_fn is None:
+        _accumulate(root, grad)
+        return
+    grads = {id(root.grad_fn): grad}
+    leaves = {}
     with no_grad():
-        for tensor in _topological_order(root):
-            g = grads.pop(id(tensor), None)
+        for node in _topological_order(root.grad_fn):
+            g = grads.pop(id(node), None)
             if g is None:
                 continue
-            node = tensor.grad_fn
-            if node is None or tensor._retains_grad:
-                _accumulate_into_leaf(tensor, g)
-            if node is None:
-                continue
+            if node.retained is not None and node.retained() is not None:
+                _accumulate(node.retained(), g)
             if node.ctx is None:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time (or directly access "
-                    "saved tensors after they have already been freed). Specify "
-                    "retain_graph=True if you need to backward a second time.")
+                raise RuntimeError(_FREED)
             input_grads = node.function.backward(node.ctx, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            for parent, parent_grad in zip(node.inputs, input_grads):
-                if parent is None or parent_grad is None or not parent.requires_grad:
+            for parent, parent_grad in zip(node.parents, input_grads):
+                if parent is None or parent_grad is None:
                     continue
-                if parent_grad.shape != parent.shape:
-                    raise RuntimeError(f"{node.name()} returned a gradient of shape "
-                                       f"{parent_grad.shape} for an input of shape {parent.shape}")
+                is_node = isinstance(parent, Node)
+                expected = parent.shape if is_node else parent._data.shape
+                if parent_grad.shape != expected:
+                    raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(parent_grad.shape)} "
+                                       f"for an input of shape {tuple(expected)}")
                 key = id(parent)
-                grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+                if is_node:
+                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+                else:
+                    entry = leaves.get(key)
+                    leaves[key] = (parent, parent_grad if entry is None else entry[1] + parent_grad)
             if not retain_graph:
                 node.ctx = None
+        for leaf, leaf_grad in leaves.values():
+            _accumulate(leaf, leaf_grad)

@@ -1,8 +1,23 @@
-"""Elementwise ops (arithmetic, exp/log, activations, casts) and torch's type promotion."""
+"""Elementwise ops (arithmetic, exp/log, activations, clamp, maximum, where) with forward and backward together.
+
+Binary ops go through ``promotion.binary``, which applies torch's type promotion and casts
+tensor operands first, so every Function here sees operands of the result dtype.
+"""
 import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
+from .promotion import binary, cast, operand, promoted, quiet as _quiet
+
+_tensor_class = None
+
+
+def _tensor():
+    global _tensor_class
+    if _tensor_class is None:
+        from ..tensor import Tensor
+        _tensor_class = Tensor
+    return _tensor_class
 
 
 def unbroadcast(grad, shape):
@@ -16,55 +31,11 @@ def unbroadcast(grad, shape):
     return summed.reshape(shape)
 
 
-def _tensor_type():
-    from ..tensor import Tensor
-    return Tensor
-
-
-def binary(function, a, b, true_division=False, **kwargs):
-    """Apply a broadcasting binary Function after torch-style dtype promotion of its operands."""
-    Tensor = _tensor_type()
-    if isinstance(a, np.ndarray):
-        a = Tensor._wrap(a)
-    if isinstance(b, np.ndarray):
-        b = Tensor._wrap(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        out = _dtype.promote(a.dtype, b.dtype)
-    elif isinstance(a, Tensor):
-        out = _dtype.promote_scalar(a.dtype, b)
-    else:
-        out = _dtype.promote_scalar(b.dtype, a)
-    if true_division and not out.is_floating_point:
-        out = _dtype.default_float
-    a = cast(a, out) if isinstance(a, Tensor) else a
-    b = cast(b, out) if isinstance(b, Tensor) else b
-    return function.apply(a, b, **kwargs)
-
-
-def cast(tensor, dtype):
-    return tensor if tensor.dtype is dtype else Cast.apply(tensor, dtype=dtype.numpy)
-
-
-def as_float(tensor):
-    """Integer and bool tensors become float32 (as torch does for exp, log, sigmoid...)."""
-    return tensor if tensor.dtype.is_floating_point else cast(tensor, _dtype.default_float)
-
-
-def compare(np_function, a, b):
-    """A bool tensor from a NumPy comparison; comparisons carry no gradient."""
-    Tensor = _tensor_type()
-    other = b._data if isinstance(b, Tensor) else b
-    return Tensor._wrap(np.asarray(np_function(a._data, other)))
-
-
-def _shape(x):
-    return np.shape(x)
-
-
+# ----- arithmetic -----
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        ctx.shapes = (np.shape(a), np.shape(b))
         return np.add(a, b)
 
     @staticmethod
@@ -74,15 +45,23 @@ class Add(Function):
 
 
 class Sub(Function):
+    bool_error = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                  "Use the `^` or `logical_xor()` operator instead.")
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        ctx.shapes = (np.shape(a), np.shape(b))
         return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
         return unbroadcast(grad, sa), unbroadcast(-grad, sb) if ctx.needs_input_grad[1] else None
+
+
+class Rsub(Sub):
+    """``scalar - tensor``."""
+    backward_name = "RsubBackward1"
 
 
 class Mul(Function):
@@ -94,8 +73,9 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
-        ga = unbroadcast(grad * b, _shape(a)) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(grad * a, _shape(b)) if ctx.needs_input_grad[1] else None
+        with _quiet():
+            ga = unbroadcast(grad * b, np.shape(a)) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(grad * a, np.shape(b)) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -103,61 +83,109 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.divide(a, b)
+        with _quiet():
+            return np.divide(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
-        ga = unbroadcast(grad / b, _shape(a)) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(-grad * a / (b * b), _shape(b)) if ctx.needs_input_grad[1] else None
+        with _quiet():
+            ga = unbroadcast(grad / b, np.shape(a)) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(-grad * ((a / b) / b), np.shape(b)) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
-class Pow(Function):
-    """``a ** b`` with gradients for both base and exponent."""
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and torch's rule)."""
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        ctx.save_for_backward(a, b)
+        with _quiet():
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_arrays
+        gb = None
+        if ctx.needs_input_grad[1]:
+            with _quiet():
+                gb = unbroadcast(-grad * np.floor_divide(a, b), np.shape(b))
+        return unbroadcast(grad, np.shape(a)), gb
+
+
+class Pow(Function):
+    """``a ** b`` for two tensors; gradients for base and exponent with torch's zero rules."""
+    backward_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with _quiet():
+            out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_arrays
-        ga = unbroadcast(grad * b * np.power(a, b - 1), _shape(a)) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            log_a = np.log(np.where(a > 0, a, 1))
-            gb = unbroadcast(grad * out * log_a, _shape(b))
+        ga = gb = None
+        with _quiet():
+            if ctx.needs_input_grad[0]:
+                ga = unbroadcast(np.where(b == 0, 0, grad * (b * np.power(a, b - 1))), np.shape(a))
+            if ctx.needs_input_grad[1]:
+                gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, out * np.log(a)), np.shape(b))
         return ga, gb
 
 
-def power(tensor, exponent):
-    """``tensor ** exponent``; a scalar exponent gets the cheaper PowScalar op."""
-    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-        base = tensor if isinstance(exponent, int) else as_float(tensor)
-        return PowScalar.apply(base, exponent=exponent)
-    return binary(Pow, tensor, exponent)
+class RPow(Pow):
+    """``scalar ** tensor``."""
+    backward_name = "PowBackward2"
 
 
 class PowScalar(Function):
+    """``tensor ** number``."""
+    backward_name = "PowBackward0"
+
     @staticmethod
     def forward(ctx, x, exponent):
         ctx.save_for_backward(x)
         ctx.exponent = exponent
-        return np.power(x, exponent) if x.dtype.kind == "f" or exponent >= 0 else np.power(x.astype(np.float32), exponent)
+        with _quiet():
+            return np.power(x, exponent)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_arrays
         e = ctx.exponent
-        return grad * (e * np.power(x, e - 1)).astype(x.dtype, copy=False)
+        if e == 0:
+            return np.zeros_like(grad)
+        with _quiet():
+            return grad * (e * np.power(x, e - 1))
+
+
+def power(base, exponent):
+    """``base ** exponent`` with torch's dtype rules (integers to negative powers are refused)."""
+    Tensor = _tensor_class or _tensor()
+    exponent = operand(exponent)
+    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+        out = _dtype.promote_scalar(base.dtype, exponent)
+        if not out.is_floating_point and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return PowScalar.apply(cast(base, out), exponent=exponent)
+    base, exponent, out = promoted(base, exponent)
+    if not out.is_floating_point and np.any(exponent._data < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(base, Tensor):
+        return Pow.apply(base, exponent)
+    return RPow.apply(np.asarray(base, dtype=out.numpy), exponent)
 
 
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` operator instead.")
         return np.negative(x)
 
     @staticmethod
@@ -165,10 +193,12 @@ class Neg(Function):
         return -grad
 
 
+# ----- unary math and activations -----
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
+        with _quiet():
+            out = np.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -182,30 +212,38 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with _quiet():
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_arrays
-        return grad / x
+        with _quiet():
+            return grad / x
 
 
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.sqrt(x)
+        with _quiet():
+            out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_arrays
-        return grad / (2 * out)
+        with _quiet():
+            return grad / (2 * out)
 
 
 class Abs(Function):
+    """|x|; the gradient at exactly 0 is 0 (sign(0) = 0), as in torch."""
+
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("abs() is not implemented for bool tensors")
         ctx.save_for_backward(x)
         return np.abs(x)
 
@@ -217,17 +255,18 @@ class Abs(Function):
 
 class ReLU(Function):
     """max(x, 0); the gradient at exactly 0 is 0, as in torch."""
+    backward_name = "ReluBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = np.maximum(x, x.dtype.type(0))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_arrays
-        return np.where(out > 0, grad, 0).astype(grad.dtype, copy=False)
+        return np.where(out > 0, grad, grad.dtype.type(0))
 
 
 class Sigmoid(Function):
@@ -236,14 +275,14 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_arrays
-        return grad * out * (1 - out)
+        return grad * (out * (1 - out))
 
 
 class Tanh(Function):
@@ -260,46 +299,78 @@ class Tanh(Function):
 
 
 class Clamp(Function):
-    """Clip to [min, max]; the gradient passes where min <= x <= max (torch's rule)."""
+    """Clip to [min, max] (numbers); the gradient passes strictly inside, as torch 2.x does."""
+    backward_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
-        if min is None and max is None:
-            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
         out = x
         if min is not None:
-            out = np.maximum(out, np.asarray(min, dtype=x.dtype))
+            out = np.maximum(out, x.dtype.type(min))
         if max is not None:
-            out = np.minimum(out, np.asarray(max, dtype=x.dtype))
+            out = np.minimum(out, x.dtype.type(max))
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_arrays
         low, high = ctx.bounds
-        keep = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            keep &= x >= low
+        keep = (x > low) if low is not None else np.ones(x.shape, dtype=bool)
         if high is not None:
-            keep &= x <= high
-        return np.where(keep, grad, 0).astype(grad.dtype, copy=False)
+            keep &= x < high
+        return np.where(keep, grad, grad.dtype.type(0))
 
 
-class Cast(Function):
-    """Change dtype; the gradient is cast back to the input's dtype."""
+def clamp(tensor, min=None, max=None):
+    """``clamp(min, max)`` with numbers or tensors as bounds (tensor bounds split ties like torch)."""
+    Tensor = _tensor_class or _tensor()
+    if min is None and max is None:
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = tensor if min is None else maximum(tensor, min)
+        return out if max is None else minimum(out, max)
+    min, max = (None if v is None else operand(v) for v in (min, max))
+    out = tensor.dtype
+    for bound in (min, max):
+        if bound is not None:
+            out = _dtype.promote(out, _dtype.promote_scalar(tensor.dtype, bound))
+    return Clamp.apply(cast(tensor, out), min=min, max=max)
+
+
+class Maximum(Function):
+    """Elementwise max of two tensors; on ties each side gets half the gradient, as in torch."""
 
     @staticmethod
-    def forward(ctx, x, dtype):
-        ctx.input_dtype = x.dtype
-        return x.astype(dtype)
+    def forward(ctx, a, b, largest=True):
+        ctx.save_for_backward(a, b)
+        ctx.largest = largest
+        return np.maximum(a, b) if largest else np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.astype(ctx.input_dtype)
+        a, b = ctx.saved_arrays
+        a_wins = (a > b) if ctx.largest else (a < b)
+        share_a = np.where(a == b, grad / 2, np.where(a_wins, grad, 0))
+        ga = unbroadcast(share_a, np.shape(a)) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad - share_a, np.shape(b)) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
+class Minimum(Maximum):
+    backward_name = "MinimumBackward0"
+
+
+def maximum(a, b):
+    return binary(Maximum, a, b, largest=True)
+
+
+def minimum(a, b):
+    return binary(Minimum, a, b, largest=False)
+
+
+# ----- copies and selection -----
 class Clone(Function):
     @staticmethod
     def forward(ctx, x):
@@ -315,12 +386,12 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, a, b, mask=None):
-        ctx.mask, ctx.shapes = mask, (_shape(a), _shape(b))
+        ctx.mask, ctx.shapes = mask, (np.shape(a), np.shape(b))
         return np.where(mask, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        zero = np.zeros((), dtype=grad.dtype)
+        zero = grad.dtype.type(0)
         ga = unbroadcast(np.where(ctx.mask, grad, zero), ctx.shapes[0]) if ctx.needs_input_grad[0] else None
         gb = unbroadcast(np.where(ctx.mask, zero, grad), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -328,6 +399,12 @@ class Where(Function):
 
 def where(condition, a, b):
     """Choose elementwise from ``a`` where ``condition`` holds, else from ``b`` (with promotion)."""
-    Tensor = _tensor_type()
+    Tensor = _tensor_class or _tensor()
     mask = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    return binary(Where, a, b, mask=mask.astype(bool))
+    if mask.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.from_numpy_dtype(mask.dtype).type_name}")
+    a, b = operand(a), operand(b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor._wrap(np.asarray(a, dtype=_dtype.scalar_dtype(a).numpy))
+    return binary(Where, a, b, mask=mask)

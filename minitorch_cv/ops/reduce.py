@@ -1,25 +1,37 @@
-"""Reductions: sum, mean, max/min (with and without dim), argmax/argmin."""
+"""Reductions: sum, mean, var/std, max/min (with and without dim), argmax/argmin."""
 from collections import namedtuple
 
 import numpy as np
 
 from ..autograd.function import Function
-
-values_indices = namedtuple("values_indices", ["values", "indices"])
+from .promotion import quiet
 
 
 def dims(dim, ndim):
-    """Normalise ``dim`` (None, int or tuple, negatives allowed) to a sorted tuple of axes."""
+    """Normalise ``dim`` (None, int or tuple, negatives allowed) to a sorted tuple of axes.
+
+    A 0-d tensor accepts dims 0 and -1 (as torch does) and has no axes to reduce.
+    """
     if dim is None:
         return tuple(range(ndim))
-    dim = (dim,) if isinstance(dim, int) else tuple(dim)
+    dim = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    bound = max(ndim, 1)
     out = []
     for d in dim:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
+        if not -bound <= d < bound:
             raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(set(out))) if ndim else ()
+                             f"[{-bound}, {bound - 1}], but got {d})")
+        out.append(int(d) % bound)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def reduced_dims(dim, ndim):
+    """Axes for sum/mean: like ``dims``, except that an empty tuple means all (torch's rule)."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    return dims(dim, ndim)
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -31,8 +43,7 @@ def _expand_back(grad, shape, axes, keepdim):
 
 class Sum(Function):
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
-        axes = dims(dim, x.ndim)
+    def forward(ctx, x, axes, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         out = x.sum(axis=axes, keepdims=keepdim)
         return out.astype(np.int64) if x.dtype == np.bool_ else out
@@ -42,26 +53,55 @@ class Sum(Function):
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
 
 
+class SumDim(Sum):
+    backward_name = "SumBackward1"
+
+
 class Mean(Function):
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
-        axes = dims(dim, x.ndim)
+    def forward(ctx, x, axes, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-        return x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype)
+        with quiet():
+            return np.asarray(x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_back(grad / grad.dtype.type(ctx.count), ctx.shape, ctx.axes, ctx.keepdim)
+        with quiet():
+            return _expand_back(grad / grad.dtype.type(ctx.count), ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class MeanDim(Mean):
+    backward_name = "MeanBackward1"
+
+
+def sum(tensor, dim=None, keepdim=False):
+    axes = reduced_dims(dim, tensor.ndim)
+    return (Sum if dim is None else SumDim).apply(tensor, axes=axes, keepdim=keepdim)
+
+
+def mean(tensor, dim=None, keepdim=False):
+    if not tensor.dtype.is_floating_point:
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {tensor.dtype.type_name}")
+    axes = reduced_dims(dim, tensor.ndim)
+    return (Mean if dim is None else MeanDim).apply(tensor, axes=axes, keepdim=keepdim)
+
+
+def var(tensor, dim=None, correction=1, keepdim=False):
+    """Variance with ``correction`` (1: unbiased, 0: population), built from differentiable ops."""
+    axes = reduced_dims(dim, tensor.ndim)
+    count = int(np.prod([tensor.shape[a] for a in axes], dtype=np.int64))
+    centred = tensor - mean(tensor, axes, keepdim=True)
+    return sum(centred * centred, axes, keepdim=keepdim) / float(max(count - correction, 0))
 
 
 class MaxAll(Function):
-    """Max (or min) of all elements; ties share the gradient evenly, as torch's amax does."""
+    """Max (or min) of all elements; ties share the gradient evenly, as torch does."""
+    backward_name = "MaxBackward1"
 
     @staticmethod
     def forward(ctx, x, largest=True):
-        if x.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
         out = x.max() if largest else x.min()
         ctx.save_for_backward(x == out)
         return np.asarray(out)
@@ -69,19 +109,21 @@ class MaxAll(Function):
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved_arrays
-        return np.where(mask, grad / mask.sum(), 0).astype(grad.dtype)
+        return np.where(mask, grad / grad.dtype.type(mask.sum()), grad.dtype.type(0))
+
+
+class MinAll(MaxAll):
+    backward_name = "MinBackward1"
 
 
 class MaxDim(Function):
     """Values of the max (or min) along one dim; the gradient goes to the returned index."""
+    backward_name = "MaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim=False, largest=True):
-        index = np.argmax(x, axis=dim) if largest else np.argmin(x, axis=dim)
-        index = np.expand_dims(index, dim)
+    def forward(ctx, x, dim, index, keepdim=False):
         values = np.take_along_axis(x, index, axis=dim)
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
-        ctx.indices = index if keepdim else np.squeeze(index, dim)
         return values if keepdim else np.squeeze(values, dim)
 
     @staticmethod
@@ -91,39 +133,69 @@ class MaxDim(Function):
         return out
 
 
+class MinDim(MaxDim):
+    backward_name = "MinBackward0"
+
+
+class _ValuesIndices(namedtuple("values_indices", ["values", "indices"])):
+    """What ``max(dim)``/``min(dim)`` return: a (values, indices) pair printed like torch's."""
+
+    __slots__ = ()
+    op = "max"
+
+    def __repr__(self):
+        return f"minitorch_cv.return_types.{self.op}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+class _Max(_ValuesIndices):
+    __slots__ = ()
+    op = "max"
+
+
+class _Min(_ValuesIndices):
+    __slots__ = ()
+    op = "min"
+
+
 def extreme(tensor, dim, keepdim, largest):
-    """``max``/``min``: a scalar without ``dim``, a (values, indices) pair with it."""
+    """``max``/``min``: a 0-d tensor without ``dim``; a (values, indices) pair with it."""
     from ..tensor import Tensor
 
+    name = "max" if largest else "min"
+    data = tensor._data
     if dim is None:
-        return MaxAll.apply(tensor, largest=largest)
-    if isinstance(dim, Tensor):
-        raise TypeError("max(other) is not supported; use minitorch_cv.maximum")
-    (axis,) = dims(dim, tensor.ndim)
-    if tensor._data.ndim == 0:
-        return values_indices(tensor, Tensor._wrap(np.zeros((), dtype=np.int64)))
-    values = MaxDim.apply(tensor, dim=axis, keepdim=keepdim, largest=largest)
-    indices = np.argmax(tensor._data, axis=axis) if largest else np.argmin(tensor._data, axis=axis)
-    if keepdim:
-        indices = np.expand_dims(indices, axis)
-    return values_indices(values, Tensor._wrap(indices.astype(np.int64)))
+        if data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return (MaxAll if largest else MinAll).apply(tensor, largest=largest)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
+    pair = _Max if largest else _Min
+    if data.ndim == 0:
+        dims(dim, 0)
+        return pair(tensor.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    (axis,) = dims(dim, data.ndim)
+    if data.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    index = np.expand_dims((np.argmax if largest else np.argmin)(data, axis=axis), axis)
+    values = (MaxDim if largest else MinDim).apply(tensor, dim=axis, index=index, keepdim=keepdim)
+    return pair(values, Tensor._wrap(index if keepdim else np.squeeze(index, axis)))
 
 
 def arg_extreme(tensor, dim, keepdim, largest):
-    """``argmax``/``argmin`` as int64; over the flattened tensor when ``dim`` is None."""
+    """``argmax``/``argmin`` as int64 (first occurrence on ties); over all elements when ``dim`` is None."""
     from ..tensor import Tensor
 
     data = tensor._data
     pick = np.argmax if largest else np.argmin
+    if data.size == 0:
+        raise RuntimeError(f"{pick.__name__}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
-        index = np.asarray(pick(data.reshape(-1)))
-        if keepdim:
-            index = index.reshape((1,) * data.ndim)
-        return Tensor._wrap(index.astype(np.int64))
+        index = np.asarray(pick(data.reshape(-1)), dtype=np.int64)
+        return Tensor._wrap(index.reshape((1,) * data.ndim) if keepdim else index)
     if data.ndim == 0:
+        dims(dim, 0)
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     (axis,) = dims(dim, data.ndim)
-    index = pick(data, axis=axis)
-    if keepdim:
-        index = np.expand_dims(index, axis)
-    return Tensor._wrap(np.asarray(index).astype(np.int64))
+    index = np.asarray(pick(data, axis=axis), dtype=np.int64)
+    return Tensor._wrap(np.expand_dims(index, axis) if keepdim else index)

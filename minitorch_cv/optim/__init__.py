@@ -1,1 +1,3 @@
 """Optimizers with torch.optim's names and update rules."""
+from .optimizer import Optimizer
+from .sgd import SGD

@@ -1,0 +1,136 @@
+"""One epoch of real CIFAR-10 training plus evaluation on the test set, per backend, wall time.
+
+It reuses ``examples/train_cifar.py``'s own machinery (``examples/cifar_training``): the same
+CIFAR10 dataset and DataLoader feed both backends, batch loading is inside the timed epoch,
+and both start from the same weights and see the same batches (batch 64, SGD lr 0.01,
+momentum 0.9). Reading the CIFAR-10 files happens once, before, and is reported apart. Each
+backend first runs one untimed step and one evaluation batch (numba compiles or loads there).
+
+    python benchmarks/bench_epoch.py --data-dir ../shared/data
+    python benchmarks/bench_epoch.py --limit-train 5000 --limit-test 1000    # a quicker figure
+"""
+import argparse
+import os
+import sys
+import time
+
+from common import (BACKEND_NAMES, OURS, REPO_ROOT, THEIRS, CpuLoadMonitor, all_cores, error_text, finish,
+                    format_table, set_threads)
+
+sys.path.insert(0, os.path.join(REPO_ROOT, "examples"))
+DEFAULT_DATA = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data"))
+TRAINING_BACKEND = {OURS: "numpy", THEIRS: "torch"}  # names train_cifar.py gives the backends
+
+
+def epoch_parts(name):
+    """train_cifar.py's backend, model (from the shared seed-0 weights), loss and optimizer."""
+    from cifar_training.backends import Backend, initial_state
+
+    backend = Backend(TRAINING_BACKEND[name])
+    model = backend.build_model("none", backend.from_minitorch(initial_state(0, "none")))
+    criterion = backend.lib.nn.CrossEntropyLoss()
+    optimizer = backend.lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return backend, model, criterion, optimizer
+
+
+def warm_up(name, train_set, test_set, batch_size):
+    """One untimed training step and one evaluation batch on a throwaway model."""
+    from cifar_training import data
+    from cifar_training.loop import Progress, evaluate, train_epoch
+
+    backend, model, criterion, optimizer = epoch_parts(name)
+    first = next(data.train_batches(train_set, batch_size, seed=1, epoch=0))
+    train_epoch(backend, model, criterion, optimizer, [first], Progress(), lambda: False)
+    evaluate(backend, model, criterion, [next(data.test_batches(test_set, batch_size))])
+
+
+def one_epoch(name, train_set, test_set, batch_size):
+    """Train one epoch (batch loading included) and evaluate; times and results."""
+    from cifar_training import data
+    from cifar_training.loop import Progress, evaluate, train_epoch
+
+    backend, model, criterion, optimizer = epoch_parts(name)
+    progress = Progress()
+    start = time.perf_counter()
+    train_epoch(backend, model, criterion, optimizer, data.train_batches(train_set, batch_size, seed=0, epoch=0),
+                progress, lambda: False)
+    trained = time.perf_counter()
+    test_loss, test_acc = evaluate(backend, model, criterion, data.test_batches(test_set, batch_size))
+    done = time.perf_counter()
+    return {"total_s": done - start, "train_s": trained - start, "eval_s": done - trained,
+            "train_images_per_s": progress.seen / (trained - start),
+            "train_loss": progress.loss_sum / progress.seen, "test_loss": test_loss, "test_acc": test_acc}
+
+
+def load_splits(args):
+    from cifar_training import data
+
+    start = time.perf_counter()
+    train_set = data.cifar_split(args.data_dir, True, args.limit_train)
+    test_set = data.cifar_split(args.data_dir, False, args.limit_test)
+    return train_set, test_set, time.perf_counter() - start
+
+
+def run(args):
+    train_set, test_set, load_s = load_splits(args)
+    print(f"  read {len(train_set)} training and {len(test_set)} test images in {load_s:.1f} s", flush=True)
+    row = {"case": "epoch", "threads": args.threads, "train_images": len(train_set),
+           "test_images": len(test_set), "batch": args.batch_size, "dataset_load_s": load_s}
+    for name in BACKEND_NAMES:
+        try:
+            warm_up(name, train_set, test_set, args.batch_size)
+            row[name] = one_epoch(name, train_set, test_set, args.batch_size)
+        except Exception as error:
+            row[name] = {"error": error_text(error)}
+        print(f"  {name}: {row[name]}", flush=True)
+    ours, theirs = row[OURS].get("total_s"), row[THEIRS].get("total_s")
+    row["ratio"] = ours / theirs if ours is not None and theirs is not None else None
+    return row
+
+
+def table(rows):
+    def cell(stats, key, fmt):
+        return format(stats[key], fmt) if key in stats else "error"
+
+    headers = ["backend", "images", "epoch s", "train s", "eval s", "train img/s", "train loss", "test acc"]
+    body = []
+    for row in rows:
+        for name in BACKEND_NAMES:
+            s = row[name]
+            body.append([name, f"{row['train_images']}+{row['test_images']}", cell(s, "total_s", ".1f"),
+                         cell(s, "train_s", ".1f"), cell(s, "eval_s", ".1f"), cell(s, "train_images_per_s", ".0f"),
+                         cell(s, "train_loss", ".4f"), cell(s, "test_acc", ".4f")])
+    ratios = [f"epoch wall time ratio minitorch_cv / torch: "
+              f"{'n/a' if r['ratio'] is None else format(r['ratio'], '.2f')}" for r in rows]
+    return format_table(headers, body) + ("\n" + "\n".join(ratios) if ratios else "")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=DEFAULT_DATA, help=f"folder holding cifar-10-batches-py "
+                                                                  f"(default {DEFAULT_DATA})")
+    parser.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
+    parser.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N images only")
+    parser.add_argument("--batch-size", type=int, default=64, help="default 64")
+    parser.add_argument("--threads", type=int, default=all_cores(), help="threads for both (default: all cores)")
+    parser.add_argument("--quick", action="store_true", help="2,000 training and 1,000 test images")
+    parser.add_argument("--json", metavar="PATH", help="write the results here (default: print them)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.limit_train = min(args.limit_train or 2000, 2000)
+        args.limit_test = min(args.limit_test or 1000, 1000)
+    set_threads(args.threads)
+    with CpuLoadMonitor() as monitor:
+        if not os.path.isdir(os.path.join(args.data_dir, "cifar-10-batches-py")):
+            reason = f"no CIFAR-10 at {os.path.join(args.data_dir, 'cifar-10-batches-py')}; epoch not measured"
+            print(f"SKIPPED: {reason}")
+            finish(args, "epoch", [], f"(skipped: {reason})", monitor, extra={"skipped": reason})
+            return 0
+        print(f"One epoch of CIFAR-10 training + evaluation, batch {args.batch_size}, {args.threads} threads")
+        rows = [run(args)]
+    finish(args, "epoch", rows, table(rows), monitor)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""The two backends: minitorch_cv (``numpy``, ``.npz`` checkpoints) and PyTorch (``torch``, ``.pth``).
+
+torch is imported only when the torch backend or a ``.pth`` file is used, so the numpy
+backend runs on a machine without PyTorch.
+"""
+import numpy as np
+
+import minitorch_cv
+from minitorch_cv.models import CIFAR10CNN
+from reference.formats import format_of
+
+BACKENDS = ("numpy", "torch")
+
+
+def initial_state(seed, activation):
+    """CIFAR10CNN's initial weights drawn by minitorch_cv from ``seed``: the one start of both backends."""
+    minitorch_cv.manual_seed(seed)
+    return CIFAR10CNN(activation).state_dict()
+
+
+class Backend:
+    """One library behind the torch API, with its model class and checkpoint format."""
+
+    def __init__(self, name):
+        if name not in BACKENDS:
+            raise ValueError(f"unknown backend {name!r}; expected one of {BACKENDS}")
+        self.name = name
+        if name == "numpy":
+            self.lib, self.model_class, self.suffix = minitorch_cv, CIFAR10CNN, ".npz"
+        else:
+            import torch
+
+            from reference.models import CIFAR10CNN as TorchCIFAR10CNN
+            self.lib, self.model_class, self.suffix = torch, TorchCIFAR10CNN, ".pth"
+
+    def tensor(self, array):
+        """Wrap a NumPy array (no copy) as this backend's tensor."""
+        return self.lib.from_numpy(np.ascontiguousarray(array))
+
+    def from_minitorch(self, value):
+        """``value`` (holding minitorch_cv tensors) with this backend's tensors."""
+        if self.name == "numpy":
+            return value
+        from reference.convert import to_torch
+        return to_torch(value)
+
+    def build_model(self, activation, state_dict):
+        """A CIFAR10CNN of this backend holding ``state_dict`` (this backend's tensors)."""
+        model = self.model_class(activation)
+        model.load_state_dict(state_dict)
+        return model
+
+    def set_num_threads(self, threads):
+        minitorch_cv.set_num_threads(threads)
+        if self.name == "torch":
+            self.lib.set_num_threads(threads)
+
+    def save(self, obj, path):
+        """Write ``obj`` atomically in this backend's format."""
+        if self.name == "numpy":
+            minitorch_cv.save(obj, path)
+        else:
+            from reference.convert import save_torch_file
+            save_torch_file(obj, path)
+
+    def load(self, path):
+        """Read a ``.npz`` or ``.pth`` file; its tensors come back as this backend's tensors."""
+        if format_of(path) == "numpy":
+            return self.from_minitorch(minitorch_cv.load(path))
+        from reference.convert import load_torch_file, to_minitorch
+        content = load_torch_file(path)
+        return to_minitorch(content) if self.name == "numpy" else content

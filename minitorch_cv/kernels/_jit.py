@@ -1,0 +1,20 @@
+"""The numba options every kernel is compiled with, stated once.
+
+``cache=True`` keeps the machine code on disk, so only the first run ever compiles;
+no ``fastmath``: reassociating sums would break bit-level agreement with the reference loops
+and float parity with torch; ``error_model="numpy"`` drops Python's division-by-zero checks
+from the inner loops; ``nogil`` lets other Python threads run while a kernel works.
+"""
+import numba
+
+_OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
+
+
+def kernel(function):
+    """Compile a serial kernel."""
+    return numba.njit(**_OPTIONS)(function)
+
+
+def parallel_kernel(function):
+    """Compile a kernel whose ``numba.prange`` loops run on all numba threads."""
+    return numba.njit(parallel=True, **_OPTIONS)(function)

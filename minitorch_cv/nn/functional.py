@@ -1,0 +1,111 @@
+"""Stateless layer functions with torch.nn.functional's names, arguments and defaults."""
+import warnings
+
+from ..ops import elementwise as _elementwise
+from ..ops import linalg as _linalg
+from ..ops import loss as _loss
+from ..ops.conv import conv2d
+from ..ops.pooling import max_pool2d
+from ..tensor import Tensor
+
+__all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",
+           "nll_loss", "mse_loss", "l1_loss"]
+
+
+def _check_tensor(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+
+
+def relu(input, inplace=False):
+    """max(input, 0). ``inplace`` is accepted for compatibility; the result is a new tensor."""
+    _check_tensor(input, "relu")
+    return _elementwise.ReLU.apply(input)
+
+
+def sigmoid(input):
+    _check_tensor(input, "sigmoid")
+    return input.sigmoid()
+
+
+def tanh(input):
+    _check_tensor(input, "tanh")
+    return input.tanh()
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` as one fused op; weight is (out_features, in_features)."""
+    for name, tensor in (("input", input), ("weight", weight), ("bias", bias)):
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"linear(): argument '{name}' must be a Tensor, not {type(tensor).__name__}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear(): expected a 2-D weight (out_features, in_features), "
+                           f"got shape {list(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
+        raise RuntimeError(f"linear(): mat1 and mat2 shapes cannot be multiplied "
+                           f"({rows}x{input.shape[-1] if input.ndim else 1} and {weight.shape[1]}x{weight.shape[0]})")
+    if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+        raise RuntimeError(f"linear(): input dtype {input.dtype!r} and weight dtype {weight.dtype!r} "
+                           "should be the same")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"linear(): expected bias of shape [{weight.shape[0]}], got {list(bias.shape)}")
+    return _linalg.Linear.apply(input, weight, bias)
+
+
+def _implicit_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  "Change the call to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``, computed from x - max for stability."""
+    _check_tensor(input, "softmax")
+    dim = _implicit_softmax_dim("softmax", input.ndim, _stacklevel) if dim is None else dim
+    return _loss.softmax(input.to(dtype) if dtype is not None else input, dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along ``dim`` via log-sum-exp (never log of 0)."""
+    _check_tensor(input, "log_softmax")
+    dim = _implicit_softmax_dim("log_softmax", input.ndim, _stacklevel) if dim is None else dim
+    return _loss.log_softmax(input.to(dtype) if dtype is not None else input, dim)
+
+
+def legacy_reduction(size_average, reduce, reduction):
+    """Map the deprecated ``size_average``/``reduce`` flags onto ``reduction``, as torch does."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='...' instead.",
+                  stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
+    (or class probabilities of the input's shape); fused log_softmax + NLL."""
+    return _loss.cross_entropy(input, target, weight, ignore_index,
+                               legacy_reduction(size_average, reduce, reduction), label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
+    return _loss.nll_loss(input, target, weight, ignore_index, legacy_reduction(size_average, reduce, reduction))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error (optionally weighted elementwise)."""
+    return _loss.pointwise_loss(input, target, True, legacy_reduction(size_average, reduce, reduction),
+                                weight, name="mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error (optionally weighted elementwise)."""
+    return _loss.pointwise_loss(input, target, False, legacy_reduction(size_average, reduce, reduction),
+                                weight, name="l1_loss")

@@ -1,0 +1,100 @@
+"""``Conv2d``: 2-D cross-correlation over (N, C, H, W) or unbatched (C, H, W) input."""
+from ... import _dtype
+from ..._dtype import as_dtype
+from ...device import device as _device
+from ...factories import empty
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from ._checks import check_dtype, check_input, check_spatial_size
+from .module import Module
+
+_PADDING_STRINGS = {"same", "valid"}
+
+
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, no kernel flip), as ``torch.nn.Conv2d``.
+
+    Args:
+        in_channels, out_channels: channels in the input and produced by the layer.
+        kernel_size, stride (1), padding (0, or 'valid'/'same'), dilation (1): ints or pairs.
+        groups: split channels into this many independent groups (default 1).
+        bias: learn a per-channel bias (default True).
+        padding_mode: only 'zeros' is supported.
+
+    Shape: input (N, C_in, H, W) or (C_in, H, W) -> output (N, C_out, H_out, W_out) with
+    ``H_out = floor((H + 2*padding[0] - dilation[0]*(kernel_size[0]-1) - 1) / stride[0] + 1)``.
+    Weight is (out_channels, in_channels // groups, kH, kW), initialised as torch does.
+
+    Example::
+
+        >>> conv = nn.Conv2d(3, 32, kernel_size=5, padding=2)
+        >>> conv(minitorch_cv.randn(8, 3, 32, 32)).shape
+        minitorch_cv.Size([8, 32, 32, 32])
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if device is not None:
+            _device(device)
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        stride = _pair(stride)
+        if isinstance(padding, str):
+            if padding not in _PADDING_STRINGS:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode != "zeros":
+            raise ValueError(f"padding_mode={padding_mode!r} is not supported by minitorch_cv; only 'zeros' is")
+        dtype = as_dtype(dtype) or _dtype.default_float
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = stride
+        self.padding = padding if isinstance(padding, str) else _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init._default_layer_init_(self.weight, self.bias)
+
+    def forward(self, input):
+        check_input(self, input, (3, 4), "3D (unbatched) or 4D (batched)")
+        channels = input.shape[-3]
+        if channels != self.in_channels:
+            raise RuntimeError(f"{self!r}: expected input{list(input.shape)} to have {self.in_channels} channels, "
+                               f"but got {channels} channels instead")
+        check_dtype(self, input, self.weight)
+        if self.padding != "same":
+            padding = (0, 0) if self.padding == "valid" else self.padding
+            check_spatial_size(self, input, self.kernel_size, self.stride, padding, self.dilation)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text

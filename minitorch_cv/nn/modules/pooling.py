@@ -1,0 +1,52 @@
+"""``MaxPool2d``: the maximum over sliding windows of (N, C, H, W) or (C, H, W) input."""
+from .. import functional as F
+from ._checks import check_input, check_spatial_size
+from .module import Module
+
+
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class MaxPool2d(Module):
+    """2-D max pooling with torch's arguments and defaults.
+
+    Args:
+        kernel_size: window size; stride defaults to kernel_size.
+        padding: implicit -inf padding on both sides (at most half the kernel).
+        dilation: spacing between window elements.
+        return_indices: also return the flat (H*W) argmax of each window.
+        ceil_mode: round the output size up (a window starting in the right padding is dropped).
+
+    Shape: (N, C, H, W) -> (N, C, H_out, W_out),
+    ``H_out = floor((H + 2*padding - dilation*(kernel_size-1) - 1) / stride + 1)`` (ceil with ceil_mode).
+
+    Example::
+
+        >>> pool = nn.MaxPool2d(2)
+        >>> pool(minitorch_cv.randn(1, 3, 32, 32)).shape
+        minitorch_cv.Size([1, 3, 16, 16])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        check_input(self, input, (3, 4), "3D (unbatched) or 4D (batched)")
+        if not input.dtype.is_floating_point:
+            raise RuntimeError(f"{self!r}: expected a floating-point input, got {input.dtype!r}; "
+                               "convert it with .float()")
+        check_spatial_size(self, input, _pair(self.kernel_size), _pair(self.stride), _pair(self.padding),
+                           _pair(self.dilation), self.ceil_mode)
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")

@@ -1,0 +1,113 @@
+"""2-D max pooling, ``torch.nn.functional.max_pool2d``, with torch's argmax indices.
+
+The forward keeps, per output, the flat position ``ih * W + iw`` of the chosen input element
+(torch's ``return_indices`` format); the backward scatters the output gradient there. Ties go
+to the first maximum in row-major window order and NaN always wins, as in torch's CPU kernel.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..kernels.maxpool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_backward,
+                               max_pool2x2_forward)
+from ..kernels.sizes import pool_output_size
+from ..tensor import Tensor
+from .conv import as_pair
+
+
+class MaxPool2d(Function):
+    """Max pooling of ``x`` [..., H, W] (any leading dims) into ``out_size``; fills ``indices``.
+
+    ``indices`` is an int64 array of the output's shape that the caller allocates (and may
+    return to the user); ``window`` is (kernel, stride, padding, dilation), each an (h, w) pair.
+    """
+
+    backward_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, indices, window):
+        kernel, stride, padding, dilation = window
+        height, width = x.shape[-2:]
+        planes = x.reshape(-1, height, width)
+        if not planes.flags.c_contiguous:
+            planes = np.ascontiguousarray(planes)
+        out = np.empty(indices.shape, dtype=x.dtype)
+        out_planes = out.reshape(-1, *out.shape[-2:])
+        index_planes = indices.reshape(out_planes.shape)
+        fast = _is_plain_2x2(window, out.shape[-2:], (height, width))
+        if fast:
+            max_pool2x2_forward(planes, out_planes, index_planes)
+        else:
+            empty = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+            max_pool2d_forward(planes, out_planes, index_planes, *kernel, *stride, *padding, *dilation, empty)
+        ctx.save_for_backward(index_planes)
+        ctx.x_shape, ctx.fast = x.shape, fast
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (indices,) = ctx.saved_arrays
+        height, width = ctx.x_shape[-2:]
+        grad_planes = np.ascontiguousarray(grad).reshape(indices.shape)
+        grad_x = np.empty(ctx.x_shape, dtype=grad.dtype)
+        if ctx.fast:
+            max_pool2x2_backward(grad_planes, indices, grad_x.reshape(-1, height, width))
+        else:
+            planes, out_h, out_w = indices.shape
+            max_pool2d_backward(grad_planes.reshape(planes, out_h * out_w), indices.reshape(planes, out_h * out_w),
+                                grad_x.reshape(planes, height * width))
+        return grad_x, None
+
+
+def _is_plain_2x2(window, out_size, in_size):
+    """The unrolled kernel applies: 2x2 windows, stride 2, no padding or dilation, none partial."""
+    kernel, stride, padding, dilation = window
+    return (kernel == (2, 2) and stride == (2, 2) and padding == (0, 0) and dilation == (1, 1)
+            and out_size == (in_size[0] // 2, in_size[1] // 2))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over (dilated) windows of ``input`` [N, C, H, W] or unbatched [C, H, W], as torch.
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (implicit -inf) is at most half the
+    kernel; with ``ceil_mode`` a partial last window counts unless it would start in the right
+    padding. Output size: floor((H + 2*padding - dilation*(k-1) - 1) / stride) + 1 (or ceil).
+    With ``return_indices`` also returns the int64 argmax positions ``ih * W + iw`` per plane.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"max_pool2d: expected input to be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
+        raise RuntimeError(f"max_pool2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input with non-zero "
+                           f"C, H, W (N may be 0), got input of shape {list(input.shape)}")
+    if input.dtype.name == "bool":
+        raise RuntimeError("max_pool2d: expected a floating point or int64 input, got bool")
+    window = _window(kernel_size, stride, padding, dilation)
+    kernel, stride, padding, dilation = window
+    height, width = input.shape[-2:]
+    out_h = pool_output_size(height, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    out_w = pool_output_size(width, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    if out_h < 1 or out_w < 1:
+        raise RuntimeError(f"max_pool2d: input of shape {list(input.shape)} is too small for kernel_size={kernel}, "
+                           f"stride={stride}, padding={padding}, dilation={dilation}: output would be "
+                           f"{out_h} x {out_w}")
+    indices = np.empty(tuple(input.shape[:-2]) + (out_h, out_w), dtype=np.int64)
+    out = MaxPool2d.apply(input, indices, window=window)
+    return (out, Tensor._wrap(indices)) if return_indices else out
+
+
+def _window(kernel_size, stride, padding, dilation):
+    """Validated (kernel, stride, padding, dilation) pairs, with torch's checks and defaults."""
+    kernel = as_pair(kernel_size, "kernel_size", "max_pool2d")
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else as_pair(stride, "stride", "max_pool2d")
+    padding = as_pair(padding, "padding", "max_pool2d")
+    dilation = as_pair(dilation, "dilation", "max_pool2d")
+    for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(pair) < 1:
+            raise RuntimeError(f"max_pool2d: {name} must be positive, got {name}={pair}")
+    if min(padding) < 0:
+        raise RuntimeError(f"max_pool2d: padding must be non-negative, got padding={padding}")
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise RuntimeError(f"max_pool2d: padding should be at most half of kernel_size, "
+                           f"got padding={padding}, kernel_size={kernel}")
+    return kernel, stride, padding, dilation

@@ -1,0 +1,72 @@
+"""Stochastic gradient descent with torch.optim.SGD's exact update rule."""
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """SGD with optional momentum, dampening, Nesterov momentum, weight decay and maximize.
+
+    For each parameter p with gradient g, as in torch::
+
+        g = -g if maximize
+        g = g + weight_decay * p                     (if weight_decay)
+        buf = g on the first step, else momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf   (if momentum)
+        p = p - lr * g
+
+    Parameters and buffers are updated in place in their own dtype (float32 stays float32).
+
+    Example::
+
+        >>> optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; ``closure`` (re)computes and returns the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self._update(param, group)
+        return loss
+
+    def _update(self, param, group):
+        p = param._data
+        grad = param.grad._data.astype(p.dtype, copy=False)
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * p
+        if momentum != 0:
+            state = self.state[param]
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = Tensor._wrap(np.array(grad, copy=True))
+                state["momentum_buffer"] = buffer
+            else:
+                buf = buffer._data
+                np.multiply(buf, momentum, out=buf)
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
+        p -= group["lr"] * grad

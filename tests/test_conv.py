@@ -1,0 +1,176 @@
+"""conv2d against torch.nn.functional.conv2d: a covering grid of settings, gradients, errors."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch_cv
+from minitorch_cv.autograd.gradcheck import gradcheck
+from minitorch_cv.ops.conv import conv2d
+from torch_parity import compare, same_error
+
+
+def covering_grid(settings, count, seed):
+    """``count`` combinations of ``settings`` (name -> values) in which every value of every setting occurs.
+
+    Each setting cycles through its values in a seeded random order and the columns are shuffled
+    independently, so combinations are random but deterministic, and coverage is complete as
+    long as ``count`` is at least the longest value list.
+    """
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, values in settings.items():
+        order = [values[i] for i in rng.permutation(len(values))]
+        column = list(itertools.islice(itertools.cycle(order), count))
+        columns[name] = [column[i] for i in rng.permutation(count)]
+    return [{name: columns[name][i] for name in settings} for i in range(count)]
+
+
+def conv_fn(lib):
+    return conv2d if lib is minitorch_cv else torch.nn.functional.conv2d
+
+
+CONV_SETTINGS = {
+    "kernel": [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 7), (1, 3), (3, 2), (2, 5), (7, 4)],
+    "stride": [1, 2, 3, (1, 2), (3, 1)],
+    "padding": [0, 1, 2, 3, (1, 2), "same", "valid"],
+    "dilation": [1, 2, (1, 2)],
+    "groups": [1, 2],
+    "bias": [True, False],
+    "batch": [1, 2, 3],
+    "size": [(5, 5), (7, 9), (11, 8), (13, 13), (6, 11)],
+    "channels_per_group": [(1, 2), (2, 1), (3, 3)],
+    "dtype": ["float32", "float64"],
+}
+CONV_CASES = covering_grid(CONV_SETTINGS, 48, seed=2)
+
+
+def _fit(case):
+    """Make a grid case valid: 'same' only with stride 1; the input at least as large as the kernel."""
+    case = dict(case)
+    if case["padding"] == "same":
+        case["stride"] = 1
+    pads = (case["padding"],) * 2 if isinstance(case["padding"], int) else case["padding"]
+    pads = (0, 0) if isinstance(pads, str) else pads
+    dilation = (case["dilation"],) * 2 if isinstance(case["dilation"], int) else case["dilation"]
+    case["size"] = tuple(max(s, d * (k - 1) + 1 - 2 * p)
+                         for s, k, d, p in zip(case["size"], case["kernel"], dilation, pads))
+    return case
+
+
+def conv_arrays(case, seed):
+    rng = np.random.default_rng(seed)
+    in_per_group, out_per_group = case["channels_per_group"]
+    groups = case["groups"]
+    x = rng.standard_normal((case["batch"], in_per_group * groups) + case["size"])
+    fan_in = in_per_group * case["kernel"][0] * case["kernel"][1]
+    w = rng.standard_normal((out_per_group * groups, in_per_group) + case["kernel"]) / np.sqrt(fan_in)
+    b = rng.standard_normal(out_per_group * groups)
+    return [x, w, b] if case["bias"] else [x, w]
+
+
+def test_grid_covers_every_value():
+    for name, values in CONV_SETTINGS.items():
+        seen = {repr(case[name]) for case in CONV_CASES}
+        assert seen == {repr(v) for v in values}, name
+
+
+@pytest.mark.parametrize("index, case", enumerate(CONV_CASES),
+                         ids=["-".join(f"{v}" for v in c.values()) for c in CONV_CASES])
+def test_conv2d_matches_torch(index, case):
+    case = _fit(case)
+    settings = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"],
+                    groups=case["groups"])
+    compare(lambda T, *t: conv_fn(T)(*t, **settings), conv_arrays(case, seed=index),
+            op="conv2d", dtype=case["dtype"], seed=1000 + index)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cifar_layer_shapes(dtype):
+    """The tutorial model's second convolution (5x5, padding 2, 32 -> 32 channels), one image.
+
+    One image keeps the weight gradient's float32 sums at 256 terms, where torch's own rounding
+    stays inside the shared tolerance.
+    """
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((1, 32, 16, 16))
+    w = rng.standard_normal((32, 32, 5, 5)) / np.sqrt(800)
+    compare(lambda T, *t: conv_fn(T)(*t, stride=1, padding=2), [x, w, rng.standard_normal(32)],
+            op="conv2d", dtype=dtype, seed=11)
+
+
+@pytest.mark.parametrize("grad", [[False, True, True], [True, False, False], [True, True, False]])
+def test_partial_gradients(grad):
+    """Input without grad skips col2im; weight without grad keeps no columns."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)) / 5, rng.standard_normal(4)]
+    compare(lambda T, *t: conv_fn(T)(*t, padding=1), arrays, op="conv2d", dtype="float32", grad=grad)
+
+
+@pytest.mark.parametrize("padding", [0, "same"])
+def test_unbatched_input(padding):
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((2, 7, 6)), rng.standard_normal((4, 2, 4, 3)) / 5, rng.standard_normal(4)]
+    ours, _ = compare(lambda T, *t: conv_fn(T)(*t, padding=padding), arrays, op="conv2d", dtype="float64")
+    assert ours.ndim == 3
+
+
+def test_empty_batch():
+    rng = np.random.default_rng(4)
+    x, w = np.zeros((0, 3, 8, 8), np.float32), rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    out = conv2d(minitorch_cv.tensor(x), minitorch_cv.tensor(w))
+    assert tuple(out.shape) == tuple(torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w)).shape)
+
+
+def test_output_dtype_follows_input():
+    x = minitorch_cv.randn(1, 2, 5, 5, dtype=minitorch_cv.float64)
+    w = minitorch_cv.randn(3, 2, 3, 3, dtype=minitorch_cv.float64)
+    assert conv2d(x, w).dtype is minitorch_cv.float64
+    assert conv2d(x.float(), w.float()).dtype is minitorch_cv.float32
+
+
+GRADCHECK_CASES = [
+    dict(stride=2, padding=1, dilation=1, groups=1),
+    dict(stride=1, padding="same", dilation=1, groups=2),
+    dict(stride=(2, 1), padding=(0, 2), dilation=2, groups=1),
+    dict(stride=1, padding="same", dilation=(1, 2), groups=1),
+]
+
+
+@pytest.mark.parametrize("settings", GRADCHECK_CASES, ids=str)
+def test_gradcheck_float64(settings):
+    rng = np.random.default_rng(5)
+    x = minitorch_cv.tensor(rng.standard_normal((2, 2, 8, 5)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((2, 2 // settings["groups"], 4, 3)), requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(2), requires_grad=True)
+    assert gradcheck(lambda *t: conv2d(*t, **settings), [x, w, b])
+
+
+CONV_ERRORS = [
+    ("input", lambda T, x, w: conv_fn(T)(x[:, :1], w), "expected input with 3 channels (weight [32, 3, 5, 5], "
+     "groups=1), got input of shape [8, 1, 28, 28]"),
+    ("rank", lambda T, x, w: conv_fn(T)(x[0, 0], w), "3-D (unbatched) or 4-D"),
+    ("weight rank", lambda T, x, w: conv_fn(T)(x, w[0]), "4-D weight"),
+    ("integer", lambda T, x, w: conv_fn(T)(x.long(), w), "expected a floating point input, got int64"),
+    ("dtype", lambda T, x, w: conv_fn(T)(x, w.double()), "input (float32) and weight (float64)"),
+    ("bias dtype", lambda T, x, w: conv_fn(T)(x, w, w[:, 0, 0, 0].double()), "bias (float64)"),
+    ("bias shape", lambda T, x, w: conv_fn(T)(x, w, w[:3, 0, 0, 0]), "expected bias of shape [32]"),
+    ("same strided", lambda T, x, w: conv_fn(T)(x, w, stride=2, padding="same"), "not supported for strided"),
+    ("padding string", lambda T, x, w: conv_fn(T)(x, w, padding="full"), "invalid padding string 'full'"),
+    ("negative padding", lambda T, x, w: conv_fn(T)(x, w, padding=-1), "negative padding"),
+    ("zero stride", lambda T, x, w: conv_fn(T)(x, w, stride=0), "must be positive"),
+    ("zero dilation", lambda T, x, w: conv_fn(T)(x, w, dilation=0), "must be positive"),
+    ("zero groups", lambda T, x, w: conv_fn(T)(x, w, groups=0), "groups must be a positive integer"),
+    ("groups split", lambda T, x, w: conv_fn(T)(x, w[:3], groups=2), "positive multiple of groups=2"),
+    ("kernel too big", lambda T, x, w: conv_fn(T)(x[:, :, :3, :3], w), "larger than the padded input (3 x 3)"),
+    ("stride length", lambda T, x, w: conv_fn(T)(x, w, stride=(1, 2, 3)), "stride must be an int or a tuple"),
+]
+
+
+@pytest.mark.parametrize("name, fn, message", CONV_ERRORS, ids=[e[0] for e in CONV_ERRORS])
+def test_errors(name, fn, message):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((8, 3, 28, 28)).astype(np.float32)
+    w = rng.standard_normal((32, 3, 5, 5)).astype(np.float32)
+    assert message in same_error(fn, x, w)

@@ -1,0 +1,139 @@
+"""max_pool2d against torch.nn.functional.max_pool2d: covering grid, indices, ties, NaN, errors."""
+import numpy as np
+import pytest
+import torch
+
+import minitorch_cv
+from minitorch_cv.autograd.gradcheck import gradcheck
+from minitorch_cv.ops.pooling import max_pool2d
+from test_conv import covering_grid
+from torch_parity import compare, same_error
+
+
+def pool_fn(lib):
+    return max_pool2d if lib is minitorch_cv else torch.nn.functional.max_pool2d
+
+
+def distinct_values(shape, seed):
+    """A shuffled, scaled arange: every window has a unique maximum (no ties), signs mixed."""
+    count = int(np.prod(shape))
+    return (np.random.default_rng(seed).permutation(count) - count / 2).reshape(shape) / 8.0
+
+
+POOL_SETTINGS = {
+    "kernel": [1, 2, 3, 4, (2, 3), (3, 1)],
+    "stride": [None, 1, 2, 3, (1, 2)],
+    "padding": [0, 1, 2, (1, 0)],
+    "dilation": [1, 2, (2, 1)],
+    "ceil_mode": [False, True],
+    "shape": [(1, 1, 7, 7), (2, 3, 9, 8), (3, 5, 6), (1, 2, 11, 5)],
+    "dtype": ["float32", "float64"],
+}
+POOL_CASES = covering_grid(POOL_SETTINGS, 40, seed=3)
+
+
+def _fit(case):
+    """Make a grid case valid: padding at most half the kernel (the kernel grows to allow it)."""
+    case = dict(case)
+    kernel = (case["kernel"],) * 2 if isinstance(case["kernel"], int) else case["kernel"]
+    padding = (case["padding"],) * 2 if isinstance(case["padding"], int) else case["padding"]
+    case["kernel"] = tuple(max(k, 2 * p) for k, p in zip(kernel, padding))
+    return case
+
+
+def test_grid_covers_every_value():
+    for name, values in POOL_SETTINGS.items():
+        assert {repr(case[name]) for case in POOL_CASES} == {repr(v) for v in values}, name
+
+
+@pytest.mark.parametrize("index, case", enumerate(POOL_CASES),
+                         ids=["-".join(f"{v}" for v in c.values()) for c in POOL_CASES])
+def test_max_pool2d_matches_torch(index, case):
+    case = _fit(case)
+    settings = {k: case[k] for k in ("kernel", "stride", "padding", "dilation", "ceil_mode")}
+    settings["kernel_size"] = settings.pop("kernel")
+    try:
+        torch.nn.functional.max_pool2d(torch.zeros(case["shape"]), **settings)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="too small"):
+            max_pool2d(minitorch_cv.zeros(*case["shape"]), **settings)
+        return
+    compare(lambda T, x: pool_fn(T)(x, **settings), [distinct_values(case["shape"], index)],
+            op="max_pool2d", dtype=case["dtype"], seed=1000 + index)
+
+
+@pytest.mark.parametrize("settings", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                                      dict(kernel_size=(2, 3), stride=1, dilation=2)], ids=str)
+def test_return_indices_equal_torch(settings):
+    x = distinct_values((2, 3, 9, 10), seed=4).astype(np.float32)
+    out, indices = max_pool2d(minitorch_cv.tensor(x), return_indices=True, **settings)
+    torch_out, torch_indices = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **settings)
+    assert indices.dtype is minitorch_cv.int64
+    np.testing.assert_array_equal(indices.numpy(), torch_indices.numpy())
+    np.testing.assert_array_equal(out.numpy(), torch_out.numpy())
+
+
+@pytest.mark.parametrize("settings", [dict(kernel_size=2), dict(kernel_size=2, stride=1),
+                                      dict(kernel_size=3, stride=1, padding=1), dict(kernel_size=3, stride=2,
+                                                                                     ceil_mode=True)], ids=str)
+def test_ties_send_the_gradient_where_torch_does(settings):
+    """Constant and two-level inputs: every window ties; torch picks the first maximum in row order."""
+    levels = np.array([[1.0, 1.0, 2.0, 2.0, 1.0], [2.0, 1.0, 2.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 2.0],
+                       [2.0, 2.0, 1.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0], [1.0, 2.0, 1.0, 1.0, 1.0]])
+    for x in (np.ones((1, 2, 6, 5)), np.broadcast_to(levels, (1, 2, 6, 5)).copy()):
+        compare(lambda T, t: pool_fn(T)(t, **settings), [x], op="max_pool2d ties", dtype="float32")
+        indices = max_pool2d(minitorch_cv.tensor(x), return_indices=True, **settings)[1].numpy()
+        torch_indices = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **settings)[1]
+        np.testing.assert_array_equal(indices, torch_indices.numpy())
+
+
+@pytest.mark.parametrize("kernel_size, stride", [(2, 2), (3, 1)])
+def test_nan_wins_like_torch(kernel_size, stride):
+    x = distinct_values((1, 2, 6, 6), seed=5)
+    x[0, 0, 1, 1] = x[0, 0, 2, 3] = x[0, 1, 4, 4] = x[0, 1, 4, 5] = np.nan
+    compare(lambda T, t: pool_fn(T)(t, kernel_size, stride), [x], op="max_pool2d nan", dtype="float64")
+
+
+def test_window_entirely_in_padding_gives_minus_infinity():
+    """torch yields -inf (and no gradient) for a dilated window that holds no input element."""
+    compare(lambda T, t: pool_fn(T)(t, 2, 1, 1, 2), [np.ones((1, 1, 2, 2))], op="max_pool2d", dtype="float32")
+
+
+def test_int64_input_pools_without_grad():
+    x = np.random.default_rng(6).integers(-50, 50, size=(2, 3, 7, 7))
+    for settings in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)):
+        out = max_pool2d(minitorch_cv.tensor(x), **settings)
+        assert out.dtype is minitorch_cv.int64
+        np.testing.assert_array_equal(out.numpy(), torch.nn.functional.max_pool2d(torch.tensor(x), **settings).numpy())
+
+
+@pytest.mark.parametrize("settings", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, dilation=2),
+                                      dict(kernel_size=(2, 3), stride=1, ceil_mode=True)], ids=str)
+def test_gradcheck_float64(settings):
+    x = minitorch_cv.tensor(distinct_values((2, 2, 7, 6), seed=7), requires_grad=True)
+    assert gradcheck(lambda t: max_pool2d(t, **settings), [x])
+
+
+def test_unbatched_and_empty_batch():
+    compare(lambda T, t: pool_fn(T)(t, 2), [distinct_values((3, 8, 7), seed=8)], op="max_pool2d", dtype="float32")
+    out = max_pool2d(minitorch_cv.zeros(0, 3, 8, 8), 2)
+    assert tuple(out.shape) == (0, 3, 4, 4)
+
+
+POOL_ERRORS = [
+    ("pad over half", lambda T, x: pool_fn(T)(x, 3, padding=2), "padding should be at most half of kernel_size"),
+    ("pad over half dilated", lambda T, x: pool_fn(T)(x, 3, 1, padding=2, dilation=2), "at most half"),
+    ("zero kernel", lambda T, x: pool_fn(T)(x, 0), "kernel_size must be positive"),
+    ("zero stride", lambda T, x: pool_fn(T)(x, 2, 0), "stride must be positive"),
+    ("zero dilation", lambda T, x: pool_fn(T)(x, 2, dilation=0), "dilation must be positive"),
+    ("negative padding", lambda T, x: pool_fn(T)(x, 2, padding=-1), "non-negative"),
+    ("too small", lambda T, x: pool_fn(T)(x, 7), "too small"),
+    ("three kernel dims", lambda T, x: pool_fn(T)(x, (2, 2, 2)), "kernel_size must be an int or a tuple of two"),
+    ("rank 2", lambda T, x: pool_fn(T)(x[0, 0], 2), "3-D [C, H, W] or 4-D"),
+    ("zero channels", lambda T, x: pool_fn(T)(x[:, :0], 2), "non-zero"),
+]
+
+
+@pytest.mark.parametrize("name, fn, message", POOL_ERRORS, ids=[e[0] for e in POOL_ERRORS])
+def test_errors(name, fn, message):
+    assert message in same_error(fn, distinct_values((1, 2, 5, 5), seed=9).astype(np.float32))
