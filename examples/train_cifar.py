@@ -87,7 +87,10 @@ def main(argv=None):
     backend.set_num_threads(args.threads)
     run = RunFolder(args.out or default_out(args), backend)
     if args.resume:
-        checkpoint = run.load()
+        try:
+            checkpoint = run.load()
+        except (OSError, RuntimeError, ValueError) as error:
+            parser.exit(1, f"train_cifar.py: error: {error}\n")
         recipe = resolve_recipe(args, parser, checkpoint["recipe"])
         progress = Progress.from_dict(checkpoint["progress"])
         run.trim_logs(progress)
@@ -102,7 +105,7 @@ def main(argv=None):
         train_set = data.cifar_split(args.data_dir, True, recipe["limit_train"], augment_generator,
                                      args.download)
         test_set = data.cifar_split(args.data_dir, False, recipe["limit_test"], None, args.download)
-    except RuntimeError as error:
+    except (OSError, RuntimeError) as error:
         parser.exit(1, f"train_cifar.py: error: {error}\n")
     run.create()
     print(f"{backend.name} backend, {args.threads} threads, {len(train_set)} training and "

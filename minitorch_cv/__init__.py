@@ -13,7 +13,7 @@ from .factories import (arange, empty, empty_like, eye, full, full_like, linspac
                         rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
 from .functional import (abs, add, allclose, argmax, argmin, cat, clamp, clip, div, equal, exp, flatten,
                          isnan, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
-                         numel, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std,
+                         norm, numel, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std,
                          sub, sum, tanh, transpose, unsqueeze, var, where)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)

@@ -56,11 +56,14 @@ class TensorInPlace:
         return self
 
     def _write(self, values):
+        if not self._data.flags.writeable:
+            raise RuntimeError("in-place update of a tensor whose memory is read-only (an expanded view); "
+                               "make a copy with .clone() first")
         try:
             self._data[...] = values
-        except ValueError as error:
-            raise RuntimeError(f"in-place update of a tensor whose memory is read-only (an expanded view?): "
-                               f"{error}") from None
+        except ValueError:
+            raise RuntimeError(f"in-place update: values of shape {list(np.shape(values))} can't be broadcast "
+                               f"to the tensor's shape {list(self._data.shape)}") from None
 
     def add_(self, other, alpha=1):
         return self._update(self.add(other, alpha=alpha), other)

@@ -5,9 +5,15 @@ Each method is a thin call into ``minitorch_cv.ops``, where forward and backward
 import numpy as np
 
 from . import _dtype
+from .autograd.function import tensor_type
 from .ops import elementwise as ew
 from .ops import linalg, reduce, shape as shape_ops
 from .ops.promotion import as_float, binary, bitwise, compare, floor_divide
+
+
+def _wrap(array):
+    """A plain Tensor (never a Parameter) around a result array."""
+    return tensor_type()._wrap(array)
 
 
 class TensorMath:
@@ -86,7 +92,8 @@ class TensorMath:
             return self / other
         if rounding_mode in ("floor", "trunc"):
             return floor_divide(self, other, rounding_mode)
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found {rounding_mode!r}")
 
     true_divide = divide = div
     multiply = mul
@@ -176,7 +183,7 @@ class TensorMath:
     def __invert__(self):
         if self.dtype.is_floating_point:
             raise TypeError("~ (bitwise_not) is only supported for bool and integer tensors")
-        return type(self)._wrap(np.invert(self._data))
+        return _wrap(np.invert(self._data))
 
     def __and__(self, other):
         return bitwise(np.bitwise_and, self, other)
@@ -190,7 +197,7 @@ class TensorMath:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def logical_not(self):
-        return type(self)._wrap(np.logical_not(self._data))
+        return _wrap(np.logical_not(self._data))
 
     def equal(self, other):
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
@@ -200,21 +207,21 @@ class TensorMath:
         return bool(np.allclose(self._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isnan(self):
-        return type(self)._wrap(np.isnan(self._data))
+        return _wrap(np.isnan(self._data))
 
     def isinf(self):
-        return type(self)._wrap(np.isinf(self._data))
+        return _wrap(np.isinf(self._data))
 
     def isfinite(self):
-        return type(self)._wrap(np.isfinite(self._data))
+        return _wrap(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return type(self)._wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
 
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return type(self)._wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
 
     # ----- reductions -----
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -231,6 +238,9 @@ class TensorMath:
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.var(dim, unbiased, keepdim, correction).sqrt()
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        return reduce.norm(self, p, dim, keepdim)
 
     def max(self, dim=None, keepdim=False):
         if hasattr(dim, "_data"):

@@ -170,3 +170,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def isnan(x):
     return x.isnan()
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    return x.norm(p, dim, keepdim)

@@ -203,7 +203,8 @@ class _Foreign(Exception):
 
 def _describe_foreign(files):
     if any(name.endswith("data.pkl") or "/data/" in name for name in files):
-        return ("it looks like a PyTorch file (torch.save, pickle inside a zip). minitorch_cv never "
-                "unpickles; load it with torch and save the arrays with minitorch_cv.save")
+        return ("it looks like a PyTorch file (torch.save, pickle inside a zip), and minitorch_cv never "
+                "unpickles. Convert it once with torch installed: "
+                "`python -m reference.convert model.pth model.npz` (from the repository root)")
     return (f"it is a NumPy .npz archive without minitorch_cv's marker (entries: {sorted(files)[:5]}); "
             "save checkpoints with minitorch_cv.save")

@@ -42,8 +42,23 @@ class Tensor(TensorMath, TensorInPlace):
 
     __array_priority__ = 1000
 
-    def __init__(self, data, dtype=None, requires_grad=False):
-        self._init(_to_array(data, as_dtype(dtype)), requires_grad)
+    def __init__(self, *args, device=None):
+        """torch's legacy constructor: ``Tensor([1, 2])`` is float32 data, ``Tensor(2, 3)`` a float32 shape.
+
+        Use ``minitorch_cv.tensor(data, dtype=..., requires_grad=...)`` to keep the data's dtype.
+        """
+        if device is not None:
+            _device(device)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            array = args[0]._data
+        elif all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            array = np.zeros(tuple(int(a) for a in args) if args else (0,), dtype=_dtype.default_float.numpy)
+        elif len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+            array = _to_array(args[0], _dtype.default_float)
+        else:
+            raise TypeError(f"Tensor(): expected a sequence of numbers, an array, a tensor or a shape of ints, "
+                            f"got {', '.join(type(a).__name__ for a in args)}")
+        self._init(array, False)
 
     def _init(self, array, requires_grad):
         self._data = array
@@ -236,7 +251,9 @@ class Tensor(TensorMath, TensorInPlace):
         return (self[i] for i in range(len(self)))
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        if dtype is not None:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __deepcopy__(self, memo):
         """Copies of leaf tensors only, as in torch (``copy.deepcopy(model.state_dict())``)."""
@@ -310,6 +327,29 @@ class Tensor(TensorMath, TensorInPlace):
     def type_as(self, other):
         return self._convert(other.dtype)
 
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new tensor from ``data`` with this tensor's dtype unless ``dtype`` is given."""
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return self._new(np.ones, size, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        array = np.full(tuple(size), fill_value, dtype=(as_dtype(dtype) or self.dtype).numpy)
+        return Tensor._wrap(array, requires_grad=requires_grad)
+
+    def _new(self, make, size, dtype, requires_grad):
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        array = make(tuple(int(s) for s in size), dtype=(as_dtype(dtype) or self.dtype).numpy)
+        return Tensor._wrap(array, requires_grad=requires_grad)
+
     def clone(self):
         from .ops.elementwise import Clone
         return Clone.apply(self)
@@ -360,7 +400,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data``; Python floats become float32, ints int64."""
     if device is not None:
         _device(device)
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._wrap(_to_array(data, as_dtype(dtype)), requires_grad=requires_grad)
 
 
 def from_numpy(array):
@@ -384,6 +424,6 @@ def as_tensor(data, dtype=None, device=None):
     dtype = as_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dtype is None else data._convert(dtype)
-    if isinstance(data, np.ndarray) and data.dtype in _dtype._FROM_NUMPY and dtype in (None, _dtype._FROM_NUMPY[data.dtype]):
+    if isinstance(data, np.ndarray) and dtype in (None, _dtype._FROM_NUMPY.get(data.dtype)):
         return Tensor._wrap(data)
     return tensor(data, dtype=dtype)

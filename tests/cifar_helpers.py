@@ -4,6 +4,7 @@ import pickle
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -40,3 +41,21 @@ def write_cifar_folder(root, train_count, test_count, seed=0):
     with open(os.path.join(folder, "batches.meta"), "wb") as f:
         pickle.dump({"label_names": CLASSES, "num_cases_per_batch": 10000, "num_vis": 3072}, f)
     return root
+
+
+@pytest.fixture(scope="module")
+def single_thread():
+    """Run a module's training on one thread, then restore the settings.
+
+    The tests' batches are tiny, and on a busy machine two threads per library spin against
+    each other: one thread made a step twenty times faster here.
+    """
+    import torch
+
+    import minitorch_cv
+    before = minitorch_cv.get_num_threads(), torch.get_num_threads()
+    minitorch_cv.set_num_threads(1)
+    torch.set_num_threads(1)
+    yield
+    minitorch_cv.set_num_threads(before[0])
+    torch.set_num_threads(before[1])

@@ -55,6 +55,8 @@ UNARY = {
     "mean": lambda a: a.mean(1),
     "var": lambda a: a.var(0),
     "std": lambda a: a.std(),
+    "norm": lambda a: a.norm(dim=1),
+    "1-norm": lambda a: a.norm(1),
     "reshape": lambda a: a.reshape(-1, 2) * a.reshape(-1, 2),
     "flatten": lambda a: a.flatten(1) ** 2,
     "unsqueeze squeeze": lambda a: a.unsqueeze(1).squeeze(1) * a,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch_cv.kernels.im2col import col2im, im2col, nchw_to_rows, rows_to_nchw
+from minitorch_cv.kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from minitorch_cv.kernels.maxpool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_backward,
                                           max_pool2x2_forward)
 from minitorch_cv.kernels.sizes import conv_output_size, pool_output_size, same_padding
@@ -18,6 +18,10 @@ CONV_GEOMETRIES = [
     (2, 3, 2, 1, 0, 0, 2, 2, 1, 2),
     (4, 2, 1, 3, 1, 2, 0, 1, 2, 1),
     (1, 1, 3, 2, 0, 0, 0, 0, 1, 1),
+    (3, 2, 2, 3, 2, 0, 3, 1, 1, 2),
+    (3, 5, 1, 1, 2, 2, 4, 4, 2, 2),
+    (4, 4, 1, 1, 1, 2, 1, 2, 1, 1),
+    (3, 4, 1, 2, 1, 1, 3, 3, 1, 3),
 ]
 
 
@@ -30,12 +34,12 @@ def conv_geometry(shape, g):
 
 def naive_im2col(x, kernel_h, kernel_w, stride_h, stride_w, top, left, dil_h, dil_w, out_h, out_w):
     batch, channels, height, width = x.shape
-    cols = np.zeros((batch * out_h * out_w, channels * kernel_h * kernel_w), x.dtype)
+    cols = np.zeros((channels * kernel_h * kernel_w, batch * out_h * out_w), x.dtype)
     for n, oh, ow, c, i, j in itertools.product(range(batch), range(out_h), range(out_w), range(channels),
                                                 range(kernel_h), range(kernel_w)):
         ih, iw = oh * stride_h - top + i * dil_h, ow * stride_w - left + j * dil_w
         if 0 <= ih < height and 0 <= iw < width:
-            cols[(n * out_h + oh) * out_w + ow, (c * kernel_h + i) * kernel_w + j] = x[n, c, ih, iw]
+            cols[(c * kernel_h + i) * kernel_w + j, (n * out_h + oh) * out_w + ow] = x[n, c, ih, iw]
     return cols
 
 
@@ -46,7 +50,7 @@ def naive_col2im(cols, shape, kernel_h, kernel_w, stride_h, stride_w, top, left,
                                                 range(kernel_h), range(kernel_w)):
         ih, iw = oh * stride_h - top + i * dil_h, ow * stride_w - left + j * dil_w
         if 0 <= ih < height and 0 <= iw < width:
-            grad_x[n, c, ih, iw] += cols[(n * out_h + oh) * out_w + ow, (c * kernel_h + i) * kernel_w + j]
+            grad_x[n, c, ih, iw] += cols[(c * kernel_h + i) * kernel_w + j, (n * out_h + oh) * out_w + ow]
     return grad_x
 
 
@@ -56,7 +60,7 @@ def test_im2col_and_col2im_match_naive_loops(geometry, dtype):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
     g = conv_geometry(x.shape, geometry)
-    cols = np.full((2 * g[8] * g[9], 3 * g[0] * g[1]), np.nan, dtype)
+    cols = np.full((3 * g[0] * g[1], 2 * g[8] * g[9]), np.nan, dtype)
     im2col(x, cols, *g)
     np.testing.assert_array_equal(cols, naive_im2col(x, *g))
     grad_cols = rng.standard_normal(cols.shape).astype(dtype)
@@ -66,18 +70,18 @@ def test_im2col_and_col2im_match_naive_loops(geometry, dtype):
     assert grad_x.dtype == dtype
 
 
-def test_row_layout_transposes():
+def test_gemm_layout_transposes():
     rng = np.random.default_rng(1)
-    rows = rng.standard_normal((3 * 20, 5)).astype(np.float32)
+    result = rng.standard_normal((5, 3 * 20)).astype(np.float32)
     bias = rng.standard_normal(5).astype(np.float32)
     out = np.empty((3, 5, 20), np.float32)
-    rows_to_nchw(rows, bias, out)
-    np.testing.assert_array_equal(out, rows.reshape(3, 20, 5).transpose(0, 2, 1) + bias[:, None])
-    rows_to_nchw(rows, np.empty(0, np.float32), out)
-    np.testing.assert_array_equal(out, rows.reshape(3, 20, 5).transpose(0, 2, 1))
-    back = np.empty_like(rows)
-    nchw_to_rows(out, back)
-    np.testing.assert_array_equal(back, rows)
+    gemm_to_nchw(result, bias, out)
+    np.testing.assert_array_equal(out, result.reshape(5, 3, 20).transpose(1, 0, 2) + bias[:, None])
+    gemm_to_nchw(result, np.empty(0, np.float32), out)
+    np.testing.assert_array_equal(out, result.reshape(5, 3, 20).transpose(1, 0, 2))
+    back = np.empty_like(result)
+    nchw_to_gemm(out, back)
+    np.testing.assert_array_equal(back, result)
 
 
 def naive_max_pool(x, kernel, stride, padding, dilation, out_size):
@@ -183,7 +187,7 @@ def test_parallel_kernels_are_bit_identical_across_runs_and_thread_counts():
     rng = np.random.default_rng(4)
     shape = (4, 6, 20, 18)
     g = conv_geometry(shape, (5, 5, 1, 1, 2, 2, 2, 2, 1, 1))
-    cols = rng.standard_normal((4 * g[8] * g[9], 6 * 25)).astype(np.float32)
+    cols = rng.standard_normal((6 * 25, 4 * g[8] * g[9])).astype(np.float32)
     pooled_shape = (24, 18, 16)
     grad_out = rng.standard_normal((24, 18 * 16)).astype(np.float32)
     x = rng.standard_normal((24, 20, 18)).astype(np.float32)

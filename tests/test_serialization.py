@@ -41,7 +41,8 @@ def _round_trip(obj, tmp_path):
 
 STATES = {
     "state_dict": OrderedDict([("conv1.weight", mt.randn(4, 3, 3, 3)), ("conv1.bias", mt.zeros(4)),
-                               ("bn.num_batches_tracked", mt.tensor(7)), ("fc.weight", mt.randn(10, 4, dtype=mt.float64))]),
+                               ("bn.num_batches_tracked", mt.tensor(7)),
+                               ("fc.weight", mt.randn(10, 4, dtype=mt.float64))]),
     "optimizer state": {"state": {0: {"momentum_buffer": mt.randn(3)}, 1: {"momentum_buffer": None}, 2: {}},
                         "param_groups": [{"lr": 0.1, "momentum": 0.9, "nesterov": False, "params": [0, 1, 2],
                                           "weight_decay": 5e-4, "name": "all"}]},

@@ -46,6 +46,18 @@ def test_tensor_with_dtype_and_requires_grad(dtype):
         same_error(lambda T, a: T.tensor([1, 2], dtype=getattr(T, dtype), requires_grad=True), np.zeros(1))
 
 
+@pytest.mark.parametrize("args", [([1, 2],), (np.array([1.5, 2.5]),), (2, 3), (), ((),)], ids=repr)
+def test_legacy_tensor_constructor_gives_float32_like_torch(args):
+    ours, theirs = mt.Tensor(*args), torch.Tensor(*args)
+    assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype is mt.float32
+    if args and not isinstance(args[0], int):
+        _same(ours, theirs)
+    source = mt.tensor([1, 2])
+    assert mt.Tensor(source).numpy() is source.numpy()
+    with pytest.raises(TypeError, match="Tensor()"):
+        mt.Tensor(2.5)
+
+
 def test_tensor_copies_but_from_numpy_shares_memory():
     array = np.arange(4.0)
     copied, shared = mt.tensor(array), mt.from_numpy(array)
@@ -79,6 +91,8 @@ def test_bad_data_gets_clear_errors():
     lambda T: T.arange(np.int64(3)), lambda T: T.eye(3), lambda T: T.eye(2, 3), lambda T: T.linspace(0, 1, 5),
     lambda T: T.zeros_like(T.ones(2, dtype=T.int64)), lambda T: T.ones_like(T.zeros(3), dtype=T.float64),
     lambda T: T.full_like(T.zeros(2), 3), lambda T: T.empty(2, 3).zero_(),
+    lambda T: T.ones(2, dtype=T.float64).new_zeros(2, 3), lambda T: T.ones(1, dtype=T.int64).new_ones((2,)),
+    lambda T: T.ones(1).new_full((2,), 7), lambda T: T.ones(1).new_tensor([1, 2]), lambda T: T.ones(1).new_empty(0),
 ], ids=lambda f: None)
 def test_deterministic_factories_match_torch(make):
     _same(make(mt), make(torch))
@@ -318,7 +332,8 @@ def test_error_messages_match_torch_cases():
 def test_floor_division_remainder_and_bitwise_ops_match_torch():
     a, b = np.array([7, -7, 5, -5, 0]), np.array([2, 2, -3, -3, 4])
     for fn in (lambda T, x, y: x // y, lambda T, x, y: x % y, lambda T, x, y: x.float() // 2.5,
-               lambda T, x, y: x.float() % -2.5, lambda T, x, y: 7 // y, lambda T, x, y: x.div(y, rounding_mode="trunc"),
+               lambda T, x, y: x.float() % -2.5, lambda T, x, y: 7 // y,
+               lambda T, x, y: x.div(y, rounding_mode="trunc"),
                lambda T, x, y: x.float().div(y, rounding_mode="trunc"), lambda T, x, y: x.div(y, rounding_mode="floor"),
                lambda T, x, y: (x > 0) & (y > 0), lambda T, x, y: (x > 0) | (y > 0), lambda T, x, y: (x > 0) ^ True,
                lambda T, x, y: ~(x > 0), lambda T, x, y: x & y, lambda T, x, y: ~x):

@@ -1,30 +1,48 @@
 """Step-for-step parity: the same SGD steps from the same weights on the same batches, both backends.
 
-Tolerances: per-step losses within a relative 1e-3 (the issue's bound) and final weights within
-rtol 1e-3 / atol 1e-5 after 50 momentum steps; float32 rounding differences between the two
-libraries' summation orders grow step by step, so these are looser than a single op's.
+50 steps (lr 0.01, momentum 0.9, batch 16) of ``cifar_training.loop.train_step``, the step that
+train_cifar.py runs, on generated images. Tolerances:
 
-The generated images are centred on 0 (as after ``Normalize``): on [0, 1] inputs the
-activation-free model with momentum 0.9 overshoots within 50 steps, and in that unstable regime
-any rounding difference, even between two PyTorch builds, is amplified exponentially.
+- float32, the tutorial's model and the ReLU one: per-step losses within a relative 1e-3 (the
+  issue's bound) and final weights within rtol 1e-4 / atol 1e-5 (weights are about 0.1 in
+  size). The libraries round differently (summation order, fused multiply-adds), and the
+  differences grow a little with each step.
+- float64, the ReLU model with weight decay: per-step losses within a relative 1e-10 and
+  weights within rtol 1e-9 / atol 1e-12, which shows the two compute the same algorithm.
+
+The images are centred on 0 (as after ``Normalize``). Weight decay is checked in float64 only:
+with it, the ReLU model's trajectory on this data is so sensitive that scaling PyTorch's own
+initial weights by (1 + 1e-7) changes its step-50 loss by 5e-3, so float32 rounding alone
+would exceed the loss bound on either library.
 """
 import numpy as np
 import pytest
 
-from cifar_helpers import generated_images
+from cifar_helpers import generated_images, single_thread  # noqa: F401
 from cifar_training.backends import Backend, initial_state
 from cifar_training.loop import train_step
 
+pytestmark = pytest.mark.usefixtures("single_thread")
 STEPS, BATCH = 50, 16
-LOSS_RTOL = 1e-3
-WEIGHT_TOLERANCE = dict(rtol=1e-3, atol=1e-5)
+TOLERANCES = {
+    "float32": dict(loss_rtol=1e-3, weights=dict(rtol=1e-4, atol=1e-5)),
+    "float64": dict(loss_rtol=1e-10, weights=dict(rtol=1e-9, atol=1e-12)),
+}
 
 
-def run_steps(backend, activation, momentum, weight_decay, images, labels):
+def centred_batches(dtype):
+    images, labels = generated_images(STEPS * BATCH, seed=0)
+    images = images.transpose(0, 3, 1, 2).astype(dtype) / 255 - 0.5
+    return np.ascontiguousarray(images), labels
+
+
+def run_steps(backend, activation, dtype, weight_decay):
     """Per-step losses and final weights (as arrays) of STEPS SGD steps on ``backend``."""
+    images, labels = centred_batches(dtype)
     model = backend.build_model(activation, backend.from_minitorch(initial_state(0, activation)))
+    model.to(dtype=getattr(backend.lib, dtype))
     criterion = backend.lib.nn.CrossEntropyLoss()
-    optimizer = backend.lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum,
+    optimizer = backend.lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
                                       weight_decay=weight_decay)
     losses = []
     for k in range(STEPS):
@@ -36,16 +54,17 @@ def run_steps(backend, activation, momentum, weight_decay, images, labels):
     return np.array(losses), weights
 
 
-@pytest.mark.parametrize("activation, weight_decay", [("none", 0.0), ("relu", 5e-4)])
-def test_fifty_momentum_steps_match_torch(activation, weight_decay):
-    images, labels = generated_images(STEPS * BATCH, seed=0)
-    images = np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255)
-    images -= np.float32(0.5)
-    ours, our_weights = run_steps(Backend("numpy"), activation, 0.9, weight_decay, images, labels)
-    theirs, their_weights = run_steps(Backend("torch"), activation, 0.9, weight_decay, images, labels)
+@pytest.mark.parametrize("activation, dtype, weight_decay", [
+    ("none", "float32", 0.0), ("relu", "float32", 0.0), ("relu", "float64", 5e-4)])
+def test_fifty_momentum_steps_match_torch(activation, dtype, weight_decay):
+    ours, our_weights = run_steps(Backend("numpy"), activation, dtype, weight_decay)
+    theirs, their_weights = run_steps(Backend("torch"), activation, dtype, weight_decay)
+    tolerance = TOLERANCES[dtype]
     relative = np.abs(ours - theirs) / np.abs(theirs)
-    assert relative.max() < LOSS_RTOL, (
-        f"step {relative.argmax()}: loss {ours[relative.argmax()]} vs torch's {theirs[relative.argmax()]}")
-    assert theirs[-10:].mean() < theirs[:10].mean(), "the model should learn something in 50 steps"
+    worst = int(relative.argmax())
+    assert relative[worst] < tolerance["loss_rtol"], (
+        f"step {worst + 1}: loss {ours[worst]} vs torch's {theirs[worst]} (relative {relative[worst]:.2e})")
+    assert theirs[-10:].mean() < 0.8 * theirs[:10].mean(), "the model should learn in 50 steps"
     for key, value in their_weights.items():
-        np.testing.assert_allclose(our_weights[key], value, **WEIGHT_TOLERANCE, err_msg=key)
+        assert our_weights[key].dtype == value.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(our_weights[key], value, **tolerance["weights"], err_msg=key)

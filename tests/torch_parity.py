@@ -30,7 +30,8 @@ RECORD = defaultdict(lambda: [0, 0.0, 0.0])
 def _record(op, dtype, ours, theirs):
     entry = RECORD[(op, dtype)]
     if ours.size:
-        diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
         rel = diff / np.maximum(np.abs(theirs.astype(np.float64)), 1e-12)
         rel = rel[np.abs(theirs) > 1e-6] if np.any(np.abs(theirs) > 1e-6) else np.zeros(1)
         entry[1] = max(entry[1], float(diff.max()))
@@ -46,11 +47,13 @@ def assert_matches(name, ours, theirs, dtype, kind, op):
     _record(op, dtype, ours, theirs)
     tol = TOLERANCES[(dtype, kind)]
     if not np.allclose(ours, theirs, **tol, equal_nan=True):
-        diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
-        worst = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.ndim else ()
+        a, b = ours.astype(np.float64), theirs.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            diff = np.where(np.isnan(a) != np.isnan(b), np.inf, np.nan_to_num(np.abs(a - b), nan=0.0, posinf=np.inf))
+        worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
         raise AssertionError(
             f"{op}: {name} differs from torch (rtol={tol['rtol']}, atol={tol['atol']}): "
-            f"max abs diff {np.nanmax(diff):.3e} at {worst}: ours {ours[worst]!r} vs torch {theirs[worst]!r}")
+            f"max abs diff {np.max(diff):.3e} at {worst}: ours {ours[worst]!r} vs torch {theirs[worst]!r}")
 
 
 def _np_dtype(dtype):

@@ -1,7 +1,7 @@
 """Reverse-mode backpropagation over the recorded graph of nodes, in iterative topological order."""
 import numpy as np
 
-from .function import Node
+from .function import Node, tensor_type
 from .grad_mode import no_grad
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -29,7 +29,7 @@ def _topological_order(root):
 
 def _accumulate(tensor, grad):
     """Add ``grad`` into ``tensor.grad`` (created on first use), as torch's AccumulateGrad does."""
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     if tensor.grad is None:
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))

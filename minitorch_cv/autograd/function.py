@@ -16,7 +16,8 @@ _FLOAT_KINDS = "f"
 _tensor_class = None
 
 
-def _tensor():
+def tensor_type():
+    """The Tensor class (imported on first use: tensor.py itself imports the autograd package)."""
     global _tensor_class
     if _tensor_class is None:
         from ..tensor import Tensor
@@ -77,7 +78,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        Tensor = _tensor_class or _tensor()
+        Tensor = _tensor_class or tensor_type()
         grad_enabled = getattr(_state, "enabled", True)
         raw, parents, needs = [], [], []
         record = False

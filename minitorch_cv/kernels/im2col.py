@@ -1,129 +1,169 @@
-"""im2col / col2im for 2-D convolution in the pixel-major ("rows") layout.
+"""im2col / col2im for 2-D convolution in the channel-major ("K-major") column layout.
 
 Layout: the image batch is NCHW ``x[n, c, h, w]``; the column matrix ``cols`` has one ROW per
-output pixel, in batch-major order ``row = (n * out_h + oh) * out_w + ow``, and one COLUMN per
-kernel tap, ``col = (c * kernel_h + i) * kernel_w + j`` (the order of torch's weight
-``[out, in, kh, kw]`` flattened). Then ``cols @ weight.reshape(out, -1).T`` is the convolution
-with its output in NHWC row order, a GEMM shape OpenBLAS runs faster than the transposed one.
-Groups need nothing special: group g's taps are the column block ``[g*K_g, (g+1)*K_g)``.
+kernel tap, ``row = (c * kernel_h + i) * kernel_w + j`` (torch's weight ``[out, in, kh, kw]``
+flattened), and one COLUMN per output pixel, batch-major: ``col = n * OH*OW + oh * OW + ow``.
+Then ``weight.reshape(out, -1) @ cols`` is the convolution as one GEMM, its result [O, N*OH*OW]
+a block transpose away from NCHW. Every kernel here moves contiguous runs along the width
+(vectorisable copies and adds), and groups are contiguous row blocks of ``cols``.
 
 Padding is implicit (taps that fall outside the image read as zero); ``pad_top``/``pad_left``
-place the first window, and the output size (from ``cols``' shape) accounts for the
+place the first window, and the output size (``out_h``, ``out_w``) accounts for the
 bottom/right padding, so asymmetric padding (torch's padding='same') needs no padded copy.
+
+The kernels are serial: ``ops/conv.py`` hands each worker thread its own tiles of images
+(see ``ops/tiles.py``), so one call covers one tile, in that worker's cache.
+
+Inner loops run over 1-D views from index 0: numba then knows the index is non-negative, drops
+its negative-index wraparound check and vectorises the loop (about 6x faster than indexing a
+2-D array at ``start + k``).
 """
-from numba import prange
-
-from ._jit import parallel_kernel
+from ._jit import kernel
 
 
-@parallel_kernel
+@kernel
+def _valid_span(out_w, width, stride_w, offset):
+    """The output columns ``[first, end)`` whose input column ``ow * stride_w + offset`` lies in the image."""
+    first = 0 if offset >= 0 else (-offset + stride_w - 1) // stride_w
+    end = 0 if width - offset <= 0 else (width - offset + stride_w - 1) // stride_w
+    return min(first, out_w), max(min(end, out_w), min(first, out_w))
+
+
+@kernel
+def _rows_are_contiguous(stride_h, stride_w, width, out_w):
+    """Stride 1 with output rows as wide as input rows: a tap's whole image is one shifted run."""
+    return stride_h == 1 and stride_w == 1 and out_w == width
+
+
+@kernel
+def _fill_zero(values, start, stop):
+    view = values[start:stop]
+    for k in range(view.shape[0]):
+        view[k] = 0
+
+
+@kernel
+def _copy(dst, src):
+    for k in range(dst.shape[0]):
+        dst[k] = src[k]
+
+
+@kernel
+def _add(dst, src):
+    for k in range(dst.shape[0]):
+        dst[k] += src[k]
+
+
+@kernel
 def im2col(x, cols, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
            dilation_h, dilation_w, out_h, out_w):
-    """Fill ``cols[N*out_h*out_w, C*kernel_h*kernel_w]`` from ``x[N, C, H, W]`` (see module doc).
+    """Fill ``cols[C*kernel_h*kernel_w, N*out_h*out_w]`` from ``x[N, C, H, W]`` (see module doc).
 
-    Parallel over (image, output row); each writes its own rows of ``cols``, in order.
     """
     batch, channels, height, width = x.shape
-    for task in prange(batch * out_h):
-        n = task // out_h
-        oh = task - n * out_h
-        ih_first = oh * stride_h - pad_top
-        for ow in range(out_w):
-            row = task * out_w + ow
-            iw_first = ow * stride_w - pad_left
-            inside = iw_first >= 0 and iw_first + (kernel_w - 1) * dilation_w < width
-            col = 0
-            for c in range(channels):
-                for i in range(kernel_h):
-                    ih = ih_first + i * dilation_h
-                    if ih < 0 or ih >= height:
-                        for j in range(kernel_w):
-                            cols[row, col + j] = 0
-                    elif inside:
-                        for j in range(kernel_w):
-                            cols[row, col + j] = x[n, c, ih, iw_first + j * dilation_w]
-                    else:
-                        for j in range(kernel_w):
-                            iw = iw_first + j * dilation_w
-                            if iw >= 0 and iw < width:
-                                cols[row, col + j] = x[n, c, ih, iw]
-                            else:
-                                cols[row, col + j] = 0
-                    col += kernel_w
+    pixels = out_h * out_w
+    contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
+    for row in range(channels * kernel_h * kernel_w):
+        c = row // (kernel_h * kernel_w)
+        i = (row // kernel_w) % kernel_h
+        j = row % kernel_w
+        offset = j * dilation_w - pad_left
+        first, end = _valid_span(out_w, width, stride_w, offset)
+        oh_first, oh_end = _valid_span(out_h, height, stride_h, i * dilation_h - pad_top)
+        ih_first = oh_first * stride_h - pad_top + i * dilation_h
+        dst = cols[row]
+        for n in range(batch):
+            start = n * pixels
+            plane = x[n, c].reshape(-1)
+            _fill_zero(dst, start, start + oh_first * out_w)
+            _fill_zero(dst, start + oh_end * out_w, start + pixels)
+            if contiguous and oh_first < oh_end:
+                # One long copy across the valid output rows, then zero the wrapped border columns.
+                lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
+                source = ih_first * width + offset - oh_first * out_w
+                _copy(dst[start + lo:start + hi], plane[source + lo:source + hi])
+                for oh in range(oh_first, oh_end):
+                    _fill_zero(dst, start + oh * out_w, start + oh * out_w + first)
+                    _fill_zero(dst, start + oh * out_w + end, start + (oh + 1) * out_w)
+                continue
+            for oh in range(oh_first, oh_end):
+                row_start = start + oh * out_w
+                source = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
+                _fill_zero(dst, row_start, row_start + first)
+                _copy(dst[row_start + first:row_start + end],
+                      plane[source:source + (end - first - 1) * stride_w + 1:stride_w])
+                _fill_zero(dst, row_start + end, row_start + out_w)
 
 
-@parallel_kernel
+@kernel
 def col2im(cols, grad_x, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
            dilation_h, dilation_w, out_h, out_w):
     """Overwrite ``grad_x[N, C, H, W]`` with the sum of every tap's column gradient (adjoint of im2col).
 
-    Parallel over (image, channel) planes, which are disjoint, so no two threads ever add into
-    the same element; within a plane the additions run in a fixed order (bit-identical runs).
+    ``cols`` is used as scratch: where taps fall into the padding its entries may be zeroed.
+    Each plane's additions run in a fixed order (tap by tap), so results are bit-identical
+    whichever worker runs the tile.
     """
     batch, channels, height, width = grad_x.shape
-    for plane in prange(batch * channels):
-        n = plane // channels
-        c = plane - n * channels
-        for ih in range(height):
-            for iw in range(width):
-                grad_x[n, c, ih, iw] = 0
-        col_first = c * kernel_h * kernel_w
-        for oh in range(out_h):
-            ih_first = oh * stride_h - pad_top
-            for ow in range(out_w):
-                row = (n * out_h + oh) * out_w + ow
-                iw_first = ow * stride_w - pad_left
-                col = col_first
-                for i in range(kernel_h):
-                    ih = ih_first + i * dilation_h
-                    if ih >= 0 and ih < height:
-                        for j in range(kernel_w):
-                            iw = iw_first + j * dilation_w
-                            if iw >= 0 and iw < width:
-                                grad_x[n, c, ih, iw] += cols[row, col + j]
-                    col += kernel_w
+    pixels = out_h * out_w
+    contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
+    for task in range(batch * channels):
+        n = task // channels
+        c = task - n * channels
+        plane = grad_x[n, c].reshape(-1)
+        _fill_zero(plane, 0, height * width)
+        start = n * pixels
+        for i in range(kernel_h):
+            oh_first, oh_end = _valid_span(out_h, height, stride_h, i * dilation_h - pad_top)
+            ih_first = oh_first * stride_h - pad_top + i * dilation_h
+            for j in range(kernel_w):
+                src = cols[(c * kernel_h + i) * kernel_w + j]
+                offset = j * dilation_w - pad_left
+                first, end = _valid_span(out_w, width, stride_w, offset)
+                if first == end:
+                    continue
+                if contiguous and oh_first < oh_end:
+                    # Zero the wrapped border columns (this plane owns them), then one long add.
+                    for oh in range(oh_first, oh_end):
+                        _fill_zero(src, start + oh * out_w, start + oh * out_w + first)
+                        _fill_zero(src, start + oh * out_w + end, start + (oh + 1) * out_w)
+                    lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
+                    target = ih_first * width + offset - oh_first * out_w
+                    _add(plane[target + lo:target + hi], src[start + lo:start + hi])
+                    continue
+                for oh in range(oh_first, oh_end):
+                    row_start = start + oh * out_w
+                    target = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
+                    _add(plane[target:target + (end - first - 1) * stride_w + 1:stride_w],
+                         src[row_start + first:row_start + end])
 
 
-_PIXEL_BLOCK = 16
+@kernel
+def gemm_to_nchw(result, bias, out):
+    """``out[n, o, p] = result[o, n*P + p] (+ bias[o])``: the GEMM result [O, N*P] into NCHW [N, O, P].
 
-
-@parallel_kernel
-def rows_to_nchw(rows, bias, out):
-    """``out[n, o, p] = rows[n*P + p, o] (+ bias[o])``: GEMM rows (NHWC order) into NCHW.
-
-    ``rows`` is [N*P, O] (P = out_h*out_w), ``out`` is [N, O, P]; ``bias`` is [O], or empty
-    for no bias. Works in blocks of 16 pixels so that the strided side of the transpose stays
-    in L1 (writing whole channel rows at a 4 KB stride would alias in the cache); parallel over
-    (image, pixel block).
+    ``bias`` is [O], or empty for no bias. Contiguous runs of P on both sides.
     """
     batch, channels, pixels = out.shape
-    blocks = (pixels + _PIXEL_BLOCK - 1) // _PIXEL_BLOCK
     has_bias = bias.shape[0] > 0
-    for task in prange(batch * blocks):
-        n = task // blocks
-        first = (task - n * blocks) * _PIXEL_BLOCK
-        last = min(first + _PIXEL_BLOCK, pixels)
-        for o in range(channels):
-            if has_bias:
-                for p in range(first, last):
-                    out[n, o, p] = rows[n * pixels + p, o] + bias[o]
-            else:
-                for p in range(first, last):
-                    out[n, o, p] = rows[n * pixels + p, o]
+    for task in range(batch * channels):
+        n = task // channels
+        o = task - n * channels
+        dst = out[n, o]
+        src = result[o, n * pixels:(n + 1) * pixels]
+        if has_bias:
+            shift = bias[o]
+            for p in range(pixels):
+                dst[p] = src[p] + shift
+        else:
+            _copy(dst, src)
 
 
-@parallel_kernel
-def nchw_to_rows(grad, rows):
-    """``rows[n*P + p, o] = grad[n, o, p]``: an NCHW gradient [N, O, P] into GEMM rows [N*P, O].
-
-    Blocked and parallel like ``rows_to_nchw``.
-    """
+@kernel
+def nchw_to_gemm(grad, result):
+    """``result[o, n*P + p] = grad[n, o, p]``: an NCHW gradient [N, O, P] into the GEMM layout [O, N*P]."""
     batch, channels, pixels = grad.shape
-    blocks = (pixels + _PIXEL_BLOCK - 1) // _PIXEL_BLOCK
-    for task in prange(batch * blocks):
-        n = task // blocks
-        first = (task - n * blocks) * _PIXEL_BLOCK
-        last = min(first + _PIXEL_BLOCK, pixels)
-        for o in range(channels):
-            for p in range(first, last):
-                rows[n * pixels + p, o] = grad[n, o, p]
+    for task in range(batch * channels):
+        n = task // channels
+        o = task - n * channels
+        _copy(result[o, n * pixels:(n + 1) * pixels], grad[n, o])

@@ -2,22 +2,28 @@
 
 Cross-correlation (no kernel flip), weights ``[out, in/groups, kH, kW]``, as torch.
 
-Data flow (the layouts are documented in ``kernels/im2col.py``):
-    forward   x --im2col--> cols [N*OH*OW, C*kH*kW]   rows = cols @ W.T   rows --> out (NCHW, + bias)
-    backward  grad (NCHW) --> grad_rows [N*OH*OW, O]
-              grad_W = grad_rows.T @ cols             grad_cols = grad_rows @ W --col2im--> grad_x
+The batch is cut into tiles of a few images, spread over worker threads (``ops/tiles.py``);
+per tile (the column layout is documented in ``kernels/im2col.py``):
+    forward   x --im2col--> cols [C*kH*kW, n*OH*OW]   result = W [O, C/g*kH*kW] @ cols
+              result [O, n*OH*OW] --> out (NCHW, + bias)
+    backward  grad (NCHW) --> grad_result [O, n*OH*OW]
+              grad_W += grad_result @ cols.T      grad_cols = W.T @ grad_result --col2im--> grad_x
+Each group is a contiguous block of rows of ``cols``, ``W`` and ``result``.
 
-Memory decision: the columns are kept from the forward for the weight gradient (only when the
-weight requires grad) rather than recomputed: im2col is a memory-bound pass as long as the GEMM
-that follows, and at CIFAR sizes the columns of a batch of 64 are 20-50 MB per layer. The input
-gradient does not need them; a layer whose input needs no gradient (the first) skips col2im.
+Memory decision: the backward recomputes each tile's columns instead of keeping them from the
+forward. A tile's columns (about 1.5 MB) are rebuilt in cache in a fraction of the GEMM's time,
+whereas keeping a batch's columns means 13-52 MB per layer at CIFAR sizes written to and read
+back from DRAM. The input gradient needs no columns; a layer whose input needs no gradient
+(the first) skips grad_cols and col2im entirely. The weight gradient sums each worker's share,
+in order: bit-identical from run to run at a given thread count.
 """
 import numpy as np
 
 from ..autograd.function import Function
-from ..kernels.im2col import col2im, im2col, nchw_to_rows, rows_to_nchw
+from ..kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
+from .tiles import images_per_tile, run_tiles
 
 
 class Conv2d(Function):
@@ -37,50 +43,79 @@ class Conv2d(Function):
         out_w = conv_output_size(width, kernel_w, stride[1], padding[2], padding[3], dilation[1])
         geometry = (kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[2],
                     dilation[0], dilation[1], out_h, out_w)
-        cols = np.empty((batch * out_h * out_w, channels * kernel_h * kernel_w), dtype=x.dtype)
-        im2col(x, cols, *geometry)
         weight_rows = np.ascontiguousarray(weight).reshape(out_channels, -1)
-        rows = np.empty((cols.shape[0], out_channels), dtype=x.dtype)
-        for cols_g, weight_g, rows_g in _group_blocks(cols, weight_rows, rows, groups):
-            np.matmul(cols_g, weight_g.T, out=rows_g)
-        out = np.empty((batch, out_channels, out_h, out_w), dtype=x.dtype)
-        no_bias = np.empty(0, dtype=x.dtype)
-        rows_to_nchw(rows, no_bias if bias is None else np.ascontiguousarray(bias), out.reshape(batch, out_channels, out_h * out_w))
-        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight_rows)
-        ctx.geometry, ctx.groups, ctx.x_shape, ctx.weight_shape = geometry, groups, x.shape, weight.shape
-        return out
+        bias = np.empty(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
+        pixels, taps = out_h * out_w, channels * kernel_h * kernel_w
+        out = np.empty((batch, out_channels, pixels), dtype=x.dtype)
+        per_tile = images_per_tile(batch, taps * pixels * x.itemsize)
+
+        def forward_tiles(tiles):
+            cols_buffer = np.empty(taps * per_tile * pixels, dtype=x.dtype)
+            result_buffer = np.empty(out_channels * per_tile * pixels, dtype=x.dtype)
+            for start, stop in tiles:
+                columns = (stop - start) * pixels
+                cols = cols_buffer[:taps * columns].reshape(taps, columns)
+                result = result_buffer[:out_channels * columns].reshape(out_channels, columns)
+                im2col(x[start:stop], cols, *geometry)
+                for weight_g, cols_g, result_g in _group_blocks(weight_rows, cols, result, groups):
+                    np.matmul(weight_g, cols_g, out=result_g)
+                gemm_to_nchw(result, bias, out[start:stop])
+
+        run_tiles(forward_tiles, batch, per_tile)
+        ctx.save_for_backward(x, weight_rows)
+        ctx.geometry, ctx.groups, ctx.weight_shape, ctx.per_tile = geometry, groups, weight.shape, per_tile
+        return out.reshape(batch, out_channels, out_h, out_w)
 
     @staticmethod
     def backward(ctx, grad):
-        cols, weight_rows = ctx.saved_arrays
+        x, weight_rows = ctx.saved_arrays
         batch, out_channels, out_h, out_w = grad.shape
         grad = np.ascontiguousarray(grad).reshape(batch, out_channels, out_h * out_w)
-        grad_rows = np.empty((grad.shape[0] * grad.shape[2], out_channels), dtype=grad.dtype)
-        nchw_to_rows(grad, grad_rows)
-        grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            grad_cols = np.empty((grad_rows.shape[0], weight_rows.shape[1] * ctx.groups), dtype=grad.dtype)
-            for grad_cols_g, weight_g, grad_rows_g in _group_blocks(grad_cols, weight_rows, grad_rows, ctx.groups):
-                np.matmul(grad_rows_g, weight_g, out=grad_cols_g)
-            grad_x = np.empty(ctx.x_shape, dtype=grad.dtype)
-            col2im(grad_cols, grad_x, *ctx.geometry)
-        if ctx.needs_input_grad[1]:
-            grad_weight = np.empty_like(weight_rows)
-            for cols_g, grad_weight_g, grad_rows_g in _group_blocks(cols, grad_weight, grad_rows, ctx.groups):
-                np.matmul(grad_rows_g.T, cols_g, out=grad_weight_g)
+        needs_x, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_x = np.empty(x.shape, dtype=grad.dtype) if needs_x else None
+        taps, columns_per_tile = weight_rows.shape[1] * ctx.groups, ctx.per_tile * out_h * out_w
+        groups, geometry = ctx.groups, ctx.geometry
+
+        def backward_tiles(tiles):
+            grad_result_buffer = np.empty(out_channels * columns_per_tile, dtype=grad.dtype)
+            cols_buffer = np.empty(taps * columns_per_tile, dtype=grad.dtype)
+            grad_weight = np.zeros_like(weight_rows) if needs_weight else None
+            product = np.empty_like(weight_rows) if needs_weight else None
+            for start, stop in tiles:
+                columns = (stop - start) * out_h * out_w
+                grad_result = grad_result_buffer[:out_channels * columns].reshape(out_channels, columns)
+                cols = cols_buffer[:taps * columns].reshape(taps, columns)
+                nchw_to_gemm(grad[start:stop], grad_result)
+                if needs_weight:
+                    im2col(x[start:stop], cols, *geometry)
+                    for product_g, cols_g, grad_result_g in _group_blocks(product, cols, grad_result, groups):
+                        np.matmul(grad_result_g, cols_g.T, out=product_g)
+                    grad_weight += product
+                if needs_x:
+                    for weight_g, grad_cols_g, grad_result_g in _group_blocks(weight_rows, cols, grad_result, groups):
+                        np.matmul(weight_g.T, grad_result_g, out=grad_cols_g)
+                    col2im(cols, grad_x[start:stop], *geometry)
+            return grad_weight
+
+        shares = run_tiles(backward_tiles, batch, ctx.per_tile)
+        grad_weight = grad_bias = None
+        if needs_weight:
+            grad_weight = shares[0]
+            for share in shares[1:]:
+                grad_weight += share
             grad_weight = grad_weight.reshape(ctx.weight_shape)
         if ctx.needs_input_grad[2]:
             grad_bias = grad.sum(axis=2).sum(axis=0)
         return grad_x, grad_weight, grad_bias
 
 
-def _group_blocks(cols, weight_rows, rows, groups):
-    """Per group: its column block of ``cols``, its rows of ``weight_rows``, its column block of ``rows``."""
-    taps = cols.shape[1] // groups
+def _group_blocks(weight_rows, cols, result, groups):
+    """Per group, the matching row blocks of ``weight_rows`` [O, K_g], ``cols`` [K, M] and ``result`` [O, M]."""
+    taps = cols.shape[0] // groups
     per_group = weight_rows.shape[0] // groups
     for g in range(groups):
-        yield (cols[:, g * taps:(g + 1) * taps], weight_rows[g * per_group:(g + 1) * per_group],
-               rows[:, g * per_group:(g + 1) * per_group])
+        yield (weight_rows[g * per_group:(g + 1) * per_group], cols[g * taps:(g + 1) * taps],
+               result[g * per_group:(g + 1) * per_group])
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -6,18 +6,8 @@ tensor operands first, so every Function here sees operands of the result dtype.
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.function import Function, tensor_type
 from .promotion import binary, cast, operand, promoted, quiet as _quiet
-
-_tensor_class = None
-
-
-def _tensor():
-    global _tensor_class
-    if _tensor_class is None:
-        from ..tensor import Tensor
-        _tensor_class = Tensor
-    return _tensor_class
 
 
 def unbroadcast(grad, shape):
@@ -165,7 +155,7 @@ class PowScalar(Function):
 
 def power(base, exponent):
     """``base ** exponent`` with torch's dtype rules (integers to negative powers are refused)."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     exponent = operand(exponent)
     if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
         out = _dtype.promote_scalar(base.dtype, exponent)
@@ -325,7 +315,7 @@ class Clamp(Function):
 
 def clamp(tensor, min=None, max=None):
     """``clamp(min, max)`` with numbers or tensors as bounds (tensor bounds split ties like torch)."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -399,7 +389,7 @@ class Where(Function):
 
 def where(condition, a, b):
     """Choose elementwise from ``a`` where ``condition`` holds, else from ``b`` (with promotion)."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     mask = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "

@@ -1,7 +1,7 @@
 """Matrix multiply (``@``) with torch's 1-D and batched-broadcast rules, and the fused Linear op."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, tensor_type
 from .elementwise import unbroadcast
 
 
@@ -60,7 +60,7 @@ def _kind(a, b):
 
 
 def matmul(a, b):
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     for name, x in (("input", a), ("other", b)):
         if not isinstance(x, Tensor):

@@ -7,17 +7,7 @@ int64 tensor + 2.5 becomes float32, int64 tensor + 0-d float64 tensor becomes fl
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
-
-_tensor_class = None
-
-
-def _tensor():
-    global _tensor_class
-    if _tensor_class is None:
-        from ..tensor import Tensor
-        _tensor_class = Tensor
-    return _tensor_class
+from ..autograd.function import Function, tensor_type
 
 
 def quiet():
@@ -27,7 +17,7 @@ def quiet():
 
 def operand(x):
     """A Tensor, or a Python scalar: NumPy scalars become Python scalars, arrays become tensors."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, (Tensor, bool, int, float)):
@@ -39,7 +29,7 @@ def operand(x):
 
 def result_dtype(a, b):
     """torch's result type for two operands (Tensors or Python scalars), by the rule above."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_tensor and b_tensor:
         da, db = a.dtype, b.dtype
@@ -68,7 +58,7 @@ def as_float(tensor):
 
 def promoted(a, b, float_result=False):
     """Both operands cast to their common dtype (float32 at least when ``float_result``)."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     a, b = operand(a), operand(b)
     out = result_dtype(a, b)
     if float_result and not out.is_floating_point:
@@ -103,9 +93,10 @@ def check_broadcast(shape_a, shape_b):
 
 def compare(np_function, a, b):
     """A bool tensor from a NumPy comparison after promotion; comparisons carry no gradient."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     if isinstance(b, (list, tuple)):
-        b = Tensor(b)
+        from ..tensor import tensor
+        b = tensor(b)
     elif not isinstance(b, (Tensor, bool, int, float, np.generic, np.ndarray)):
         return NotImplemented
     a, b, _ = promoted(a, b)
@@ -119,7 +110,7 @@ def compare(np_function, a, b):
 
 def bitwise(np_function, a, b):
     """``&``, ``|``, ``^`` on bool or integer tensors."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     a, b, out = promoted(a, b)
     if out.is_floating_point:
         raise RuntimeError(f"{np_function.__name__} is only supported for bool and integer tensors, got {out!r}")
@@ -128,7 +119,7 @@ def bitwise(np_function, a, b):
 
 def floor_divide(a, b, rounding_mode="floor"):
     """``a // b`` rounding down (or toward zero with ``"trunc"``), as torch; no gradient."""
-    Tensor = _tensor_class or _tensor()
+    Tensor = tensor_type()
     a, b, out = promoted(a, b)
     a_data, b_data = (x._data if isinstance(x, Tensor) else x for x in (a, b))
     if not out.is_floating_point and np.any(np.asarray(b_data) == 0):

@@ -3,7 +3,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, tensor_type
 from .promotion import quiet
 
 
@@ -96,6 +96,48 @@ def var(tensor, dim=None, correction=1, keepdim=False):
     return sum(centred * centred, axes, keepdim=keepdim) / float(max(count - correction, 0))
 
 
+class Norm(Function):
+    """The p-norm over ``axes`` (p > 0 finite); the gradient at a zero vector is 0, as torch, not NaN."""
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, p=2, keepdim=False):
+        if p == 2:
+            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        else:
+            out = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x, out)
+        ctx.p = p
+        return out if keepdim else np.squeeze(out, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_arrays
+        p = ctx.p
+        grad = grad.reshape(out.shape)
+        with quiet():
+            if p == 2:
+                local = x / out
+            else:
+                local = np.sign(x) * np.abs(x) ** (p - 1) / out ** (p - 1)
+            return np.where(out == 0, grad.dtype.type(0), grad * local)
+
+
+def norm(tensor, p=2, dim=None, keepdim=False):
+    """``tensor.norm(p, dim, keepdim)``: the p-norm over all elements or over ``dim``."""
+    if not tensor.dtype.is_floating_point:
+        raise RuntimeError(f"norm(): input dtype should be floating point, but got {tensor.dtype.type_name}")
+    if p == float("inf"):
+        if dim is None and not keepdim:
+            return tensor.abs().max()
+        if not isinstance(dim, (int, np.integer)):
+            raise NotImplementedError("norm(p=inf) supports dim=None or a single int dim")
+        return tensor.abs().max(dim, keepdim).values
+    if not p > 0:
+        raise ValueError(f"norm(): p must be positive or inf, got {p!r}")
+    return Norm.apply(tensor, axes=reduced_dims(dim, tensor.ndim), p=p, keepdim=keepdim)
+
+
 class MaxAll(Function):
     """Max (or min) of all elements; ties share the gradient evenly, as torch does."""
     backward_name = "MaxBackward1"
@@ -159,7 +201,7 @@ class _Min(_ValuesIndices):
 
 def extreme(tensor, dim, keepdim, largest):
     """``max``/``min``: a 0-d tensor without ``dim``; a (values, indices) pair with it."""
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     name = "max" if largest else "min"
     data = tensor._data
@@ -184,7 +226,7 @@ def extreme(tensor, dim, keepdim, largest):
 
 def arg_extreme(tensor, dim, keepdim, largest):
     """``argmax``/``argmin`` as int64 (first occurrence on ties); over all elements when ``dim`` is None."""
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     data = tensor._data
     pick = np.argmax if largest else np.argmin

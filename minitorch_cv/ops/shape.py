@@ -6,7 +6,7 @@ memory with their input.
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.function import Function, tensor_type
 from .elementwise import unbroadcast
 from .promotion import cast
 from .reduce import dims
@@ -173,7 +173,7 @@ def expand(tensor, sizes):
 # ----- indexing -----
 def raw_index(index):
     """The NumPy index for a torch-style one: tensors become arrays (long or bool only)."""
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     if isinstance(index, Tensor):
         if index.dtype.is_floating_point:
@@ -295,7 +295,7 @@ class Stack(Function):
 
 
 def _promoted_list(tensors, name):
-    from ..tensor import Tensor
+    Tensor = tensor_type()
 
     tensors = list(tensors)
     if not tensors:
