@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import minitorch_cv  # noqa: E402
+from cpuload import CpuLoadMonitor  # noqa: E402,F401  (re-exported for the benchmarks)
 from machine import describe_machine  # noqa: E402
 
 OURS, THEIRS = "minitorch_cv", "torch"
@@ -144,11 +145,20 @@ def quartiles(values):
 
 
 def summarize(samples, calls_per_sample):
-    """Median, quartiles and minimum of per-call times (seconds in, milliseconds out)."""
-    ms = [1e3 * s for s in samples]
+    """Median, quartiles and minimum of per-call times (seconds in, milliseconds out).
+
+    ``samples`` holds (seconds, followed_same_backend) pairs; the medians of the samples taken
+    right after the other backend and right after the same one are given apart, so that one
+    backend's thread pools slowing the other down would show.
+    """
+    ms = [1e3 * s for s, _ in samples]
     q1, q3 = quartiles(ms)
+    after_same = [1e3 * s for s, same in samples if same]
+    after_other = [1e3 * s for s, same in samples if not same]
     return {"median_ms": statistics.median(ms), "q1_ms": q1, "q3_ms": q3, "min_ms": min(ms),
-            "samples": len(ms), "calls_per_sample": calls_per_sample}
+            "samples": len(ms), "calls_per_sample": calls_per_sample,
+            "median_after_same_ms": statistics.median(after_same) if after_same else None,
+            "median_after_other_ms": statistics.median(after_other) if after_other else None}
 
 
 def interleaved(cases, repeats, warmup, min_sample_s):
@@ -157,7 +167,8 @@ def interleaved(cases, repeats, warmup, min_sample_s):
     A case function runs one call and returns the seconds it measured itself (so it can keep
     set-up, such as the forward pass before a timed backward, out of the timing). A case that
     raises, during warm-up or later, is reported as ``{"error": ...}`` and dropped; the
-    others go on.
+    others go on. The order flips every round (A B, B A, A B, ...), so each backend is timed
+    as often right after the other as right after itself.
     """
     results, calls = {}, {}
     for name, case in cases.items():
@@ -170,15 +181,18 @@ def interleaved(cases, repeats, warmup, min_sample_s):
             continue
         calls[name] = max(1, math.ceil(min_sample_s / single))
     samples = {name: [] for name in calls}
-    order = list(calls)
+    order, previous = list(calls), None
     for round_index in range(repeats):
         for name in (order if round_index % 2 == 0 else order[::-1]):
             if name in results:
                 continue
             try:
-                samples[name].append(sum(cases[name]() for _ in range(calls[name])) / calls[name])
+                seconds = sum(cases[name]() for _ in range(calls[name])) / calls[name]
             except Exception as error:
                 results[name] = {"error": error_text(error)}
+                continue
+            samples[name].append((seconds, previous == name))
+            previous = name
     for name in calls:
         results.setdefault(name, summarize(samples[name], calls[name]))
     return results
@@ -212,42 +226,6 @@ def prepare_cases(builders):
         except Exception as error:
             errors[name] = {"error": error_text(error)}
     return cases, errors
-
-
-class CpuLoadMonitor:
-    """How busy the machine was with other work while the benchmark ran (Linux ``/proc/stat``).
-
-    Other processes on a 2-core machine distort every figure; this reports their average load
-    in cores, so a reader can tell a clean measurement from a contested one.
-    """
-
-    def __enter__(self):
-        self.start = self._snapshot()
-        return self
-
-    def __exit__(self, *exc):
-        self.end = self._snapshot()
-        return False
-
-    @staticmethod
-    def _snapshot():
-        try:
-            with open("/proc/stat") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
-        except OSError:
-            fields = None
-        own = os.times()
-        return time.perf_counter(), fields, own.user + own.system + own.children_user + own.children_system
-
-    def other_cores(self):
-        """Average cores used by other processes (None where /proc/stat is unreadable)."""
-        (t0, stat0, own0), (t1, stat1, own1) = self.start, self.end
-        if stat0 is None or stat1 is None or t1 <= t0:
-            return None
-        ticks = os.sysconf("SC_CLK_TCK")
-        busy = [b - a for a, b in zip(stat0, stat1)]
-        busy_s = (sum(busy) - busy[3] - busy[4]) / ticks  # all but idle and iowait
-        return max(0.0, (busy_s - (own1 - own0)) / (t1 - t0))
 
 
 def format_ms(stats):

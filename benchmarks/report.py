@@ -140,6 +140,12 @@ def epoch_section(report):
     return "\n\n".join(lines)
 
 
+def data_section(report):
+    rows = [[r["case"], ms(r[OURS]), ms(r[THEIRS]), ratio(r["ratio"])] for r in report["rows"]]
+    return ("#### Data pipeline (benchmarks/bench_data.py; one call = one batch of 64 unless named)\n\n"
+            + markdown_table(["case", "minitorch_cv ms", "torch ms", "ratio"], rows))
+
+
 def setting_section(setting, reports):
     any_report = next(iter(reports.values()))
     machine = any_report["machine"]
@@ -152,7 +158,7 @@ def setting_section(setting, reports):
     builders = [("train_step", lambda r: timing_section("Training step", r, "same first loss")),
                 ("inference", lambda r: timing_section("Inference (no_grad forward)", r, "same logits")),
                 ("layers", layers_section), ("memory", memory_section), ("startup", startup_section),
-                ("epoch", epoch_section)]
+                ("epoch", epoch_section), ("data_pipeline", data_section)]
     parts += [build(reports[name]) for name, build in builders if name in reports]
     return "\n\n".join(parts)
 

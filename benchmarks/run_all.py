@@ -15,13 +15,16 @@ kernel actually in use.
 
     python benchmarks/run_all.py                  # haswell and native, full epoch (~15 min on 2 cores)
     python benchmarks/run_all.py --quick          # a few minutes; less precise
-    python benchmarks/run_all.py --settings native --skip-epoch
+    python benchmarks/run_all.py --settings native --skip-epoch --skip-data
+    python benchmarks/run_all.py --wait-quiet 600   # on a shared machine: start each benchmark when it is idle
 """
 import argparse
 import os
 import subprocess
 import sys
 import time
+
+from cpuload import wait_for_quiet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -49,12 +52,22 @@ def benchmark_commands(args):
                 ("inference", ["bench_inference.py", *threads, *quick]),
                 ("memory", ["bench_memory.py", *quick]),
                 ("startup", ["bench_startup.py"])]
+    if not args.skip_data:
+        commands.append(("data_pipeline", ["bench_data.py", "--data-dir", args.data_dir, *quick]))
     if not args.skip_epoch:
         epoch = ["bench_epoch.py", "--data-dir", args.data_dir, *quick]
         epoch += ["--limit-train", str(args.epoch_limit_train)] if args.epoch_limit_train else []
         epoch += ["--limit-test", str(args.epoch_limit_test)] if args.epoch_limit_test else []
         commands.append(("epoch", epoch))
     return commands
+
+
+def clear_results(out_dir):
+    """An empty results folder for a setting, so no figure of an earlier run mixes with this one."""
+    os.makedirs(out_dir, exist_ok=True)
+    for file in os.listdir(out_dir):
+        if file.endswith((".json", ".log")):
+            os.remove(os.path.join(out_dir, file))
 
 
 def run_one(setting, name, script_args, out_dir):
@@ -82,10 +95,14 @@ def main(argv=None):
     parser.add_argument("--threads", default="1,all", help="thread counts of the timing benchmarks (default 1,all)")
     parser.add_argument("--quick", action="store_true", help="every benchmark in its quick mode")
     parser.add_argument("--skip-epoch", action="store_true", help="leave out the CIFAR-10 epoch")
+    parser.add_argument("--skip-data", action="store_true", help="leave out the data pipeline benchmark")
     parser.add_argument("--epoch-limit-train", type=int, metavar="N", help="epoch on the first N training images")
     parser.add_argument("--epoch-limit-test", type=int, metavar="N", help="evaluate on the first N test images")
     parser.add_argument("--data-dir", default=os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data")),
                         help="folder holding cifar-10-batches-py (default ../shared/data)")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each benchmark, wait up to this long for other processes to use "
+                             "under 0.2 cores (default 0: start at once)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"), help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     settings = [s.strip() for s in args.settings.split(",")]
@@ -96,8 +113,12 @@ def main(argv=None):
     failures = []
     for setting in settings:
         out_dir = os.path.join(args.out, setting)
-        os.makedirs(out_dir, exist_ok=True)
+        clear_results(out_dir)
         for name, script_args in benchmark_commands(args):
+            if args.wait_quiet:
+                load = wait_for_quiet(args.wait_quiet)
+                print(f"  other processes use {load:.2f} cores as {setting}/{name} starts" if load is not None
+                      else "  the machine's load is unknown (no /proc/stat)", flush=True)
             if not run_one(setting, name, script_args, out_dir):
                 failures.append(f"{setting}/{name}")
     from report import write_results

@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def read_jsonl(path):
@@ -39,21 +40,26 @@ def label(run):
 
 
 def plot(runs, out):
+    """Runs that agree step for step overlap: each later run is drawn thinner, on top."""
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for run, color in zip(runs, plt.rcParams["axes.prop_cycle"].by_key()["color"] * len(runs)):
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, run in enumerate(runs):
+        style = dict(color=colors[i % len(colors)], linewidth=max(3.5 - 1.2 * i, 1.0))
         epochs = [r["epoch"] for r in run["epochs"]]
-        loss_ax.plot(epochs, [r["train_loss"] for r in run["epochs"]], "-", color=color,
+        loss_ax.plot(epochs, [r["train_loss"] for r in run["epochs"]], "-", **style,
                      label=f"{label(run)} train")
-        loss_ax.plot(epochs, [r["test_loss"] for r in run["epochs"]], "--", color=color,
+        loss_ax.plot(epochs, [r["test_loss"] for r in run["epochs"]], "--", **style,
                      label=f"{label(run)} test")
-        acc_ax.plot(epochs, [100 * r["test_acc"] for r in run["epochs"]], "-o", color=color,
-                    markersize=3, label=label(run))
+        acc_ax.plot(epochs, [100 * r["test_acc"] for r in run["epochs"]], "-o", **style,
+                    markersize=4, label=label(run))
     loss_ax.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss")
     acc_ax.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
     for ax in (loss_ax, acc_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     fig.savefig(out, dpi=120)
     plt.close(fig)
 

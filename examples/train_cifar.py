@@ -73,6 +73,15 @@ def resolve_recipe(args, parser, saved=None):
     return {key: saved[key] for key in RECIPE_DEFAULTS}
 
 
+def check_recipe(recipe, parser):
+    for key in ("batch_size", "limit_train", "limit_test"):
+        if recipe[key] is not None and recipe[key] < 1:
+            parser.error(f"--{key.replace('_', '-')} must be a positive integer, got {recipe[key]}")
+    for key in ("lr", "momentum", "weight_decay"):
+        if recipe[key] < 0:
+            parser.error(f"--{key.replace('_', '-')} must not be negative, got {recipe[key]}")
+
+
 def default_out(args):
     augment = "-augment" if args.augment else ""
     return os.path.join("runs", f"{args.backend}-{args.activation or 'none'}{augment}-seed{args.seed or 0}")
@@ -98,6 +107,7 @@ def main(argv=None):
         if os.path.exists(run.checkpoint):
             parser.error(f"{run.path} already holds a run; add --resume to continue it or pick another --out")
         recipe = resolve_recipe(args, parser)
+        check_recipe(recipe, parser)
         checkpoint, progress = None, Progress()
     model, criterion, optimizer = build_training(backend, recipe, checkpoint)
     augment_generator = minitorch_cv.Generator() if recipe["augment"] else None
@@ -146,7 +156,7 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
     epoch, batch_size = progress.epoch, recipe["batch_size"]
     batches = data.train_batches(train_set, batch_size, recipe["seed"], epoch, progress.step,
                                  augment_generator)
-    bar = tqdm(total=data.batches_per_epoch(train_set, batch_size), initial=progress.step,
+    bar = tqdm(total=data.batches_per_epoch(len(train_set), batch_size), initial=progress.step,
                desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch", leave=False, disable=None)
 
     def on_step(progress, loss):
@@ -159,7 +169,7 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
         if not train_epoch(backend, model, criterion, optimizer, batches, progress, stop, on_step):
             return False
         tick = time.perf_counter()
-        result = evaluate(backend, model, criterion, data.test_batches(test_set, batch_size), stop)
+        result = evaluate(backend, model, criterion, data.eval_batches(test_set, batch_size), stop)
     if result is None:
         return False
     eval_seconds = time.perf_counter() - tick

@@ -101,6 +101,51 @@ def test_cifar_layer_shapes(dtype):
             op="conv2d", dtype=dtype, seed=11)
 
 
+@pytest.mark.parametrize("groups", [1, 2])
+def test_batch_split_over_worker_threads(groups):
+    """A batch of 6 CIFAR-sized images makes several tiles, so the worker threads share them."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((6, 32, 16, 16))
+    w = rng.standard_normal((32, 32 // groups, 5, 5)) / np.sqrt(800 // groups)
+    compare(lambda T, *t: conv_fn(T)(*t, padding=2, groups=groups), [x, w, rng.standard_normal(32)],
+            op="conv2d", dtype="float64", seed=13)
+
+
+def test_workers_restore_the_blas_thread_count():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()
+    x = minitorch_cv.randn(6, 32, 16, 16)
+    conv2d(x, minitorch_cv.randn(8, 32, 5, 5), padding=2)
+    after = blas_threads()
+    assert {path: after[path] for path in before} == before
+
+
+def _conv_run(threads, x, w):
+    minitorch_cv.set_num_threads(threads)
+    xt, wt = minitorch_cv.tensor(x, requires_grad=True), minitorch_cv.tensor(w, requires_grad=True)
+    out = conv2d(xt, wt, padding=1)
+    out.backward(minitorch_cv.ones_like(out))
+    return out.detach().numpy().tobytes(), xt.grad.numpy().tobytes(), wt.grad.numpy()
+
+
+def test_repeated_runs_are_bit_identical():
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((9, 16, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    threads = minitorch_cv.get_num_threads()
+    try:
+        first, second, single = _conv_run(threads, x, w), _conv_run(threads, x, w), _conv_run(1, x, w)
+    finally:
+        minitorch_cv.set_num_threads(threads)
+    assert first[:2] == second[:2] and first[2].tobytes() == second[2].tobytes()
+    assert single[:2] == first[:2]
+    np.testing.assert_allclose(single[2], first[2], rtol=1e-5)
+
+
 @pytest.mark.parametrize("grad", [[False, True, True], [True, False, False], [True, True, False]])
 def test_partial_gradients(grad):
     """Input without grad skips col2im; weight without grad keeps no columns."""

@@ -120,6 +120,28 @@ def test_unbatched_and_empty_batch():
     assert tuple(out.shape) == (0, 3, 4, 4)
 
 
+def _pool_run(threads, x, settings):
+    minitorch_cv.set_num_threads(threads)
+    xt = minitorch_cv.tensor(x, requires_grad=True)
+    out, indices = max_pool2d(xt, return_indices=True, **settings)
+    out.backward(minitorch_cv.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(out.shape)))
+    return out.detach().numpy().tobytes(), indices.numpy().tobytes(), xt.grad.numpy().tobytes()
+
+
+@pytest.mark.parametrize("settings", [dict(kernel_size=2), dict(kernel_size=3, stride=1)], ids=str)
+def test_worker_threads_are_bit_identical(settings):
+    """384 planes make several tiles for the workers; overlapping windows add into shared cells."""
+    x = distinct_values((8, 48, 20, 18), seed=10).astype(np.float32)
+    threads = minitorch_cv.get_num_threads()
+    try:
+        runs = [_pool_run(threads, x, settings), _pool_run(threads, x, settings), _pool_run(1, x, settings)]
+    finally:
+        minitorch_cv.set_num_threads(threads)
+    assert runs[0] == runs[1] == runs[2]
+    torch_out = torch.nn.functional.max_pool2d(torch.tensor(x), **settings).numpy()
+    assert runs[0][0] == torch_out.tobytes()
+
+
 POOL_ERRORS = [
     ("pad over half", lambda T, x: pool_fn(T)(x, 3, padding=2), "padding should be at most half of kernel_size"),
     ("pad over half dilated", lambda T, x: pool_fn(T)(x, 3, 1, padding=2, dilation=2), "at most half"),

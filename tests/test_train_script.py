@@ -87,6 +87,7 @@ def test_script_trains_then_resumes_across_ctrl_c_and_predicts(data_dir, images,
     assert (saved["progress"]["epoch"], saved["progress"]["step"]) == (1, 2)
     monkeypatch.setattr(loop, "train_step", original)
     assert train(data_dir, out, "--resume", "--epochs", "2") == 0
+    assert "epoch   2/2" in capsys.readouterr().out
     for key, value in weights(two_epochs / "checkpoint.npz").items():
         assert np.array_equal(weights(out / "checkpoint.npz")[key], value), key
     ours, uninterrupted = read_jsonl(out / "metrics.jsonl"), read_jsonl(two_epochs / "metrics.jsonl")

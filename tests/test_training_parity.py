@@ -3,17 +3,18 @@
 50 steps (lr 0.01, momentum 0.9, batch 16) of ``cifar_training.loop.train_step``, the step that
 train_cifar.py runs, on generated images. Tolerances:
 
-- float32, the tutorial's model and the ReLU one: per-step losses within a relative 1e-3 (the
-  issue's bound) and final weights within rtol 1e-4 / atol 1e-5 (weights are about 0.1 in
-  size). The libraries round differently (summation order, fused multiply-adds), and the
-  differences grow a little with each step.
+- float32, the tutorial's model: per-step losses within a relative 1e-3 (the issue's bound)
+  and final weights within rtol 1e-4 / atol 1e-5 (weights are about 0.1 in size). The
+  libraries round differently (summation order, fused multiply-adds), and the differences
+  grow a little with each step; measured here: 2e-6 and 2e-7.
 - float64, the ReLU model with weight decay: per-step losses within a relative 1e-10 and
   weights within rtol 1e-9 / atol 1e-12, which shows the two compute the same algorithm.
 
-The images are centred on 0 (as after ``Normalize``). Weight decay is checked in float64 only:
-with it, the ReLU model's trajectory on this data is so sensitive that scaling PyTorch's own
-initial weights by (1 + 1e-7) changes its step-50 loss by 5e-3, so float32 rounding alone
-would exceed the loss bound on either library.
+The ReLU model is compared in float64 because in float32 its runs part at random: now and
+then a pre-activation lies within rounding error of 0, the two computations give it different
+signs, and the ReLU passes that gradient in one only. PyTorch against itself, one thread
+against two, differs by up to 5e-3 in the loss over these 50 steps. The images are centred
+on 0 (as after ``Normalize``); on [0, 1] inputs the model with momentum 0.9 overshoots.
 """
 import numpy as np
 import pytest
@@ -55,7 +56,7 @@ def run_steps(backend, activation, dtype, weight_decay):
 
 
 @pytest.mark.parametrize("activation, dtype, weight_decay", [
-    ("none", "float32", 0.0), ("relu", "float32", 0.0), ("relu", "float64", 5e-4)])
+    ("none", "float32", 0.0), ("relu", "float64", 5e-4)])
 def test_fifty_momentum_steps_match_torch(activation, dtype, weight_decay):
     ours, our_weights = run_steps(Backend("numpy"), activation, dtype, weight_decay)
     theirs, their_weights = run_steps(Backend("torch"), activation, dtype, weight_decay)

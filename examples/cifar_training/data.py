@@ -51,7 +51,7 @@ class EpochBatches:
         self.augment_generator = augment_generator
 
     def __len__(self):
-        return -(-self.size // self.batch_size) - self.start
+        return batches_per_epoch(self.size, self.batch_size) - self.start
 
     def __iter__(self):
         order_generator = minitorch_cv.Generator().manual_seed(derived_seed(self.seed, self.epoch))
@@ -62,8 +62,9 @@ class EpochBatches:
             yield order[k * self.batch_size:(k + 1) * self.batch_size]
 
 
-def batches_per_epoch(dataset, batch_size):
-    return -(-len(dataset) // batch_size)
+def batches_per_epoch(size, batch_size):
+    """Batches in an epoch of ``size`` images; the last one may be short, as in the tutorial."""
+    return -(-size // batch_size)
 
 
 def train_batches(dataset, batch_size, seed, epoch, start=0, augment_generator=None):
@@ -73,7 +74,7 @@ def train_batches(dataset, batch_size, seed, epoch, start=0, augment_generator=N
         yield images.numpy(), labels.numpy()
 
 
-def test_batches(dataset, batch_size):
+def eval_batches(dataset, batch_size):
     """(images, labels) NumPy batches of the whole set in order."""
     for images, labels in DataLoader(dataset, batch_size=batch_size):
         yield images.numpy(), labels.numpy()

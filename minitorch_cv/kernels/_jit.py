@@ -1,6 +1,7 @@
 """The numba options every kernel is compiled with, stated once.
 
-``cache=True`` keeps the machine code on disk, so only the first run ever compiles;
+``cache=True`` keeps the machine code on disk, so only the first run ever compiles; kernels
+are serial (the ops split work over worker threads themselves, see ``ops/tiles.py``);
 no ``fastmath``: reassociating sums would break bit-level agreement with the reference loops
 and float parity with torch; ``error_model="numpy"`` drops Python's division-by-zero checks
 from the inner loops; ``nogil`` lets other Python threads run while a kernel works.
@@ -14,7 +15,3 @@ def kernel(function):
     """Compile a serial kernel."""
     return numba.njit(**_OPTIONS)(function)
 
-
-def parallel_kernel(function):
-    """Compile a kernel whose ``numba.prange`` loops run on all numba threads."""
-    return numba.njit(parallel=True, **_OPTIONS)(function)

@@ -3,8 +3,9 @@
 Layout: the image batch is NCHW ``x[n, c, h, w]``; the column matrix ``cols`` has one ROW per
 kernel tap, ``row = (c * kernel_h + i) * kernel_w + j`` (torch's weight ``[out, in, kh, kw]``
 flattened), and one COLUMN per output pixel, batch-major: ``col = n * OH*OW + oh * OW + ow``.
-Then ``weight.reshape(out, -1) @ cols`` is the convolution as one GEMM, its result [O, N*OH*OW]
-a block transpose away from NCHW. Every kernel here moves contiguous runs along the width
+Then ``weight.reshape(out, -1) @ cols`` is the convolution as one GEMM (an [O, K] by [K, N*OH*OW]
+product, the shape OpenBLAS ran fastest here once the columns are in cache), its result
+[O, N*OH*OW] a block transpose away from NCHW. Every kernel here moves contiguous runs along the width
 (vectorisable copies and adds), and groups are contiguous row blocks of ``cols``.
 
 Padding is implicit (taps that fall outside the image read as zero); ``pad_top``/``pad_left``
@@ -18,6 +19,8 @@ Inner loops run over 1-D views from index 0: numba then knows the index is non-n
 its negative-index wraparound check and vectorises the loop (about 6x faster than indexing a
 2-D array at ``start + k``).
 """
+import numpy as np
+
 from ._jit import kernel
 
 
@@ -36,13 +39,6 @@ def _rows_are_contiguous(stride_h, stride_w, width, out_w):
 
 
 @kernel
-def _fill_zero(values, start, stop):
-    view = values[start:stop]
-    for k in range(view.shape[0]):
-        view[k] = 0
-
-
-@kernel
 def _copy(dst, src):
     for k in range(dst.shape[0]):
         dst[k] = src[k]
@@ -55,44 +51,62 @@ def _add(dst, src):
 
 
 @kernel
+def _spans(kernel, dilation, pad, stride, size, out_size):
+    """Per kernel offset ``t``: the valid output range ``[first, end)`` and its input offset ``t*d - pad``."""
+    spans = np.empty((kernel, 3), np.int64)
+    for t in range(kernel):
+        offset = t * dilation - pad
+        first, end = _valid_span(out_size, size, stride, offset)
+        spans[t, 0], spans[t, 1], spans[t, 2] = first, end, offset
+    return spans
+
+
+@kernel
 def im2col(x, cols, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
            dilation_h, dilation_w, out_h, out_w):
     """Fill ``cols[C*kernel_h*kernel_w, N*out_h*out_w]`` from ``x[N, C, H, W]`` (see module doc).
 
+    The valid spans of each kernel row and column are computed once per call: integer
+    divisions per tap would cost more than the copying for small images.
     """
     batch, channels, height, width = x.shape
     pixels = out_h * out_w
     contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
-    for row in range(channels * kernel_h * kernel_w):
-        c = row // (kernel_h * kernel_w)
-        i = (row // kernel_w) % kernel_h
-        j = row % kernel_w
-        offset = j * dilation_w - pad_left
-        first, end = _valid_span(out_w, width, stride_w, offset)
-        oh_first, oh_end = _valid_span(out_h, height, stride_h, i * dilation_h - pad_top)
-        ih_first = oh_first * stride_h - pad_top + i * dilation_h
-        dst = cols[row]
+    rows_h = _spans(kernel_h, dilation_h, pad_top, stride_h, height, out_h)
+    cols_w = _spans(kernel_w, dilation_w, pad_left, stride_w, width, out_w)
+    for c in range(channels):
         for n in range(batch):
-            start = n * pixels
             plane = x[n, c].reshape(-1)
-            _fill_zero(dst, start, start + oh_first * out_w)
-            _fill_zero(dst, start + oh_end * out_w, start + pixels)
-            if contiguous and oh_first < oh_end:
-                # One long copy across the valid output rows, then zero the wrapped border columns.
-                lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
-                source = ih_first * width + offset - oh_first * out_w
-                _copy(dst[start + lo:start + hi], plane[source + lo:source + hi])
-                for oh in range(oh_first, oh_end):
-                    _fill_zero(dst, start + oh * out_w, start + oh * out_w + first)
-                    _fill_zero(dst, start + oh * out_w + end, start + (oh + 1) * out_w)
-                continue
-            for oh in range(oh_first, oh_end):
-                row_start = start + oh * out_w
-                source = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
-                _fill_zero(dst, row_start, row_start + first)
-                _copy(dst[row_start + first:row_start + end],
-                      plane[source:source + (end - first - 1) * stride_w + 1:stride_w])
-                _fill_zero(dst, row_start + end, row_start + out_w)
+            for i in range(kernel_h):
+                oh_first, oh_end = rows_h[i, 0], rows_h[i, 1]
+                ih_first = oh_first * stride_h + rows_h[i, 2]
+                for j in range(kernel_w):
+                    first, end, offset = cols_w[j, 0], cols_w[j, 1], cols_w[j, 2]
+                    image = cols[(c * kernel_h + i) * kernel_w + j, n * pixels:(n + 1) * pixels]
+                    for k in range(oh_first * out_w):
+                        image[k] = 0
+                    for k in range(oh_end * out_w, pixels):
+                        image[k] = 0
+                    if contiguous and oh_first < oh_end and first < end:
+                        # One long copy across the valid output rows, then zero the wrapped border columns.
+                        lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
+                        source = ih_first * width + offset - oh_first * out_w
+                        _copy(image[lo:hi], plane[source + lo:source + hi])
+                        for oh in range(oh_first, oh_end):
+                            for ow in range(first):
+                                image[oh * out_w + ow] = 0
+                            for ow in range(end, out_w):
+                                image[oh * out_w + ow] = 0
+                        continue
+                    for oh in range(oh_first, oh_end):
+                        row_start = oh * out_w
+                        source = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
+                        for ow in range(first):
+                            image[row_start + ow] = 0
+                        _copy(image[row_start + first:row_start + end],
+                              plane[source:source + (end - first - 1) * stride_w + 1:stride_w])
+                        for ow in range(end, out_w):
+                            image[row_start + ow] = 0
 
 
 @kernel
@@ -107,35 +121,37 @@ def col2im(cols, grad_x, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_le
     batch, channels, height, width = grad_x.shape
     pixels = out_h * out_w
     contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
-    for task in range(batch * channels):
-        n = task // channels
-        c = task - n * channels
-        plane = grad_x[n, c].reshape(-1)
-        _fill_zero(plane, 0, height * width)
-        start = n * pixels
-        for i in range(kernel_h):
-            oh_first, oh_end = _valid_span(out_h, height, stride_h, i * dilation_h - pad_top)
-            ih_first = oh_first * stride_h - pad_top + i * dilation_h
-            for j in range(kernel_w):
-                src = cols[(c * kernel_h + i) * kernel_w + j]
-                offset = j * dilation_w - pad_left
-                first, end = _valid_span(out_w, width, stride_w, offset)
-                if first == end:
-                    continue
-                if contiguous and oh_first < oh_end:
-                    # Zero the wrapped border columns (this plane owns them), then one long add.
+    rows_h = _spans(kernel_h, dilation_h, pad_top, stride_h, height, out_h)
+    cols_w = _spans(kernel_w, dilation_w, pad_left, stride_w, width, out_w)
+    for n in range(batch):
+        for c in range(channels):
+            plane = grad_x[n, c].reshape(-1)
+            for k in range(height * width):
+                plane[k] = 0
+            for i in range(kernel_h):
+                oh_first, oh_end = rows_h[i, 0], rows_h[i, 1]
+                ih_first = oh_first * stride_h + rows_h[i, 2]
+                for j in range(kernel_w):
+                    first, end, offset = cols_w[j, 0], cols_w[j, 1], cols_w[j, 2]
+                    if first == end:
+                        continue
+                    image = cols[(c * kernel_h + i) * kernel_w + j, n * pixels:(n + 1) * pixels]
+                    if contiguous and oh_first < oh_end:
+                        # Zero the wrapped border columns (this plane owns them), then one long add.
+                        for oh in range(oh_first, oh_end):
+                            for ow in range(first):
+                                image[oh * out_w + ow] = 0
+                            for ow in range(end, out_w):
+                                image[oh * out_w + ow] = 0
+                        lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
+                        target = ih_first * width + offset - oh_first * out_w
+                        _add(plane[target + lo:target + hi], image[lo:hi])
+                        continue
                     for oh in range(oh_first, oh_end):
-                        _fill_zero(src, start + oh * out_w, start + oh * out_w + first)
-                        _fill_zero(src, start + oh * out_w + end, start + (oh + 1) * out_w)
-                    lo, hi = oh_first * out_w + first, (oh_end - 1) * out_w + end
-                    target = ih_first * width + offset - oh_first * out_w
-                    _add(plane[target + lo:target + hi], src[start + lo:start + hi])
-                    continue
-                for oh in range(oh_first, oh_end):
-                    row_start = start + oh * out_w
-                    target = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
-                    _add(plane[target:target + (end - first - 1) * stride_w + 1:stride_w],
-                         src[row_start + first:row_start + end])
+                        row_start = oh * out_w
+                        target = (ih_first + (oh - oh_first) * stride_h) * width + first * stride_w + offset
+                        _add(plane[target:target + (end - first - 1) * stride_w + 1:stride_w],
+                             image[row_start + first:row_start + end])
 
 
 @kernel

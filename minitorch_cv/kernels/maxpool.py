@@ -8,19 +8,21 @@ Window rule, as torch's CPU kernel: scanning the window row by row, an element r
 running maximum when it is strictly greater or NaN, so ties go to the first maximum and a NaN
 wins (the last NaN seen). A window that lies wholly in the padding yields ``empty_value`` and
 the index of where it would have started; the backward ignores such out-of-plane indices.
+
+The kernels are serial over the planes they are given: ``ops/pooling.py`` hands tiles of
+planes to worker threads (``ops/tiles.py``). Planes are disjoint, so the backward's additions
+never race, and within a plane they run in output order (bit-identical runs).
 """
-from numba import prange
-
-from ._jit import parallel_kernel
+from ._jit import kernel
 
 
-@parallel_kernel
+@kernel
 def max_pool2d_forward(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
                        dilation_h, dilation_w, empty_value):
-    """General max pooling (any kernel, stride, padding, dilation); parallel over planes."""
+    """General max pooling (any kernel, stride, padding, dilation)."""
     planes, height, width = x.shape
     out_h, out_w = out.shape[1], out.shape[2]
-    for p in prange(planes):
+    for p in range(planes):
         for oh in range(out_h):
             ih_first = oh * stride_h - pad_h
             ih_end = min(ih_first + (kernel_h - 1) * dilation_h + 1, height)
@@ -47,15 +49,14 @@ def max_pool2d_forward(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, 
                 indices[p, oh, ow] = best_index
 
 
-@parallel_kernel
+@kernel
 def max_pool2d_backward(grad_out, indices, grad_x):
     """Overwrite ``grad_x`` [P, H*W] with ``grad_out`` [P, Q] scattered (added) at ``indices`` [P, Q].
 
-    Parallel over planes, which are disjoint: overlapping windows add into the same element only
-    within one thread, in output order (as torch), so runs are bit-identical.
+    Overlapping windows add into the same element in output order, as torch does.
     """
     planes, plane_size = grad_x.shape
-    for p in prange(planes):
+    for p in range(planes):
         for k in range(plane_size):
             grad_x[p, k] = 0
         for q in range(grad_out.shape[1]):
@@ -64,61 +65,35 @@ def max_pool2d_backward(grad_out, indices, grad_x):
                 grad_x[p, index] += grad_out[p, q]
 
 
-@parallel_kernel
+@kernel
 def max_pool2x2_forward(x, out, indices):
-    """The common 2x2, stride 2, unpadded case, unrolled (same tie and NaN rule); parallel over planes.
+    """The common 2x2, stride 2, unpadded case, unrolled (same tie and NaN rule).
 
     Windows never overlap and always fit: ``out`` is [P, H//2, W//2].
     """
     planes, height, width = x.shape
     out_h, out_w = out.shape[1], out.shape[2]
-    for p in prange(planes):
+    for p in range(planes):
         for oh in range(out_h):
-            top = 2 * oh
+            top, bottom = x[p, 2 * oh], x[p, 2 * oh + 1]
+            out_row, index_row = out[p, oh], indices[p, oh]
+            top_index = 2 * oh * width
             for ow in range(out_w):
                 left = 2 * ow
-                best = x[p, top, left]
-                best_index = top * width + left
-                value = x[p, top, left + 1]
+                best = top[left]
+                best_index = top_index + left
+                value = top[left + 1]
                 if value > best or value != value:
                     best = value
-                    best_index = top * width + left + 1
-                value = x[p, top + 1, left]
+                    best_index = top_index + left + 1
+                value = bottom[left]
                 if value > best or value != value:
                     best = value
-                    best_index = (top + 1) * width + left
-                value = x[p, top + 1, left + 1]
+                    best_index = top_index + width + left
+                value = bottom[left + 1]
                 if value > best or value != value:
                     best = value
-                    best_index = (top + 1) * width + left + 1
-                out[p, oh, ow] = best
-                indices[p, oh, ow] = best_index
+                    best_index = top_index + width + left + 1
+                out_row[ow] = best
+                index_row[ow] = best_index
 
-
-@parallel_kernel
-def max_pool2x2_backward(grad_out, indices, grad_x):
-    """Backward of ``max_pool2x2_forward``: writes every element of ``grad_x`` [P, H, W] once.
-
-    Each window's four cells get the output gradient where the index points and zero elsewhere;
-    a last odd row or column (never in a window) gets zero. Parallel over planes.
-    """
-    planes, height, width = grad_x.shape
-    out_h, out_w = grad_out.shape[1], grad_out.shape[2]
-    for p in prange(planes):
-        for oh in range(out_h):
-            for r in range(2):
-                ih = 2 * oh + r
-                for ow in range(out_w):
-                    index = indices[p, oh, ow]
-                    grad = grad_out[p, oh, ow]
-                    for s in range(2):
-                        iw = 2 * ow + s
-                        if index == ih * width + iw:
-                            grad_x[p, ih, iw] = grad
-                        else:
-                            grad_x[p, ih, iw] = 0
-                for iw in range(2 * out_w, width):
-                    grad_x[p, ih, iw] = 0
-        for ih in range(2 * out_h, height):
-            for iw in range(width):
-                grad_x[p, ih, iw] = 0

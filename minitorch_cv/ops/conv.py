@@ -7,15 +7,16 @@ per tile (the column layout is documented in ``kernels/im2col.py``):
     forward   x --im2col--> cols [C*kH*kW, n*OH*OW]   result = W [O, C/g*kH*kW] @ cols
               result [O, n*OH*OW] --> out (NCHW, + bias)
     backward  grad (NCHW) --> grad_result [O, n*OH*OW]
-              grad_W += grad_result @ cols.T      grad_cols = W.T @ grad_result --col2im--> grad_x
+              grad_W.T += cols @ grad_result.T    grad_cols = W.T @ grad_result --col2im--> grad_x
 Each group is a contiguous block of rows of ``cols``, ``W`` and ``result``.
 
 Memory decision: the backward recomputes each tile's columns instead of keeping them from the
 forward. A tile's columns (about 1.5 MB) are rebuilt in cache in a fraction of the GEMM's time,
 whereas keeping a batch's columns means 13-52 MB per layer at CIFAR sizes written to and read
 back from DRAM. The input gradient needs no columns; a layer whose input needs no gradient
-(the first) skips grad_cols and col2im entirely. The weight gradient sums each worker's share,
-in order: bit-identical from run to run at a given thread count.
+(the first) skips grad_cols and col2im entirely. The weight and bias gradients are summed per
+tile while the tile is in cache, then over the workers' shares in order: bit-identical from run
+to run at a given thread count.
 """
 import numpy as np
 
@@ -23,7 +24,7 @@ from ..autograd.function import Function
 from ..kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
-from .tiles import images_per_tile, run_tiles
+from .tiles import items_per_tile, run_tiles
 
 
 class Conv2d(Function):
@@ -47,7 +48,7 @@ class Conv2d(Function):
         bias = np.empty(0, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias)
         pixels, taps = out_h * out_w, channels * kernel_h * kernel_w
         out = np.empty((batch, out_channels, pixels), dtype=x.dtype)
-        per_tile = images_per_tile(batch, taps * pixels * x.itemsize)
+        per_tile = items_per_tile(batch, taps * pixels * x.itemsize)
 
         def forward_tiles(tiles):
             cols_buffer = np.empty(taps * per_tile * pixels, dtype=x.dtype)
@@ -71,7 +72,7 @@ class Conv2d(Function):
         x, weight_rows = ctx.saved_arrays
         batch, out_channels, out_h, out_w = grad.shape
         grad = np.ascontiguousarray(grad).reshape(batch, out_channels, out_h * out_w)
-        needs_x, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         grad_x = np.empty(x.shape, dtype=grad.dtype) if needs_x else None
         taps, columns_per_tile = weight_rows.shape[1] * ctx.groups, ctx.per_tile * out_h * out_w
         groups, geometry = ctx.groups, ctx.geometry
@@ -79,33 +80,41 @@ class Conv2d(Function):
         def backward_tiles(tiles):
             grad_result_buffer = np.empty(out_channels * columns_per_tile, dtype=grad.dtype)
             cols_buffer = np.empty(taps * columns_per_tile, dtype=grad.dtype)
-            grad_weight = np.zeros_like(weight_rows) if needs_weight else None
-            product = np.empty_like(weight_rows) if needs_weight else None
+            out_per_group, taps_per_group = weight_rows.shape[0] // groups, weight_rows.shape[1]
+            # The weight gradient is summed transposed, [group, tap, out]: cols @ grad_result.T
+            # runs about 1.4x faster in OpenBLAS than grad_result @ cols.T.
+            grad_weight_t = np.zeros((groups, taps_per_group, out_per_group), grad.dtype) if needs_weight else None
+            product = np.empty_like(grad_weight_t) if needs_weight else None
+            grad_bias = np.zeros(out_channels, grad.dtype) if needs_bias else None
             for start, stop in tiles:
                 columns = (stop - start) * out_h * out_w
                 grad_result = grad_result_buffer[:out_channels * columns].reshape(out_channels, columns)
                 cols = cols_buffer[:taps * columns].reshape(taps, columns)
                 nchw_to_gemm(grad[start:stop], grad_result)
+                if needs_bias:
+                    grad_bias += grad_result.sum(axis=1)
                 if needs_weight:
                     im2col(x[start:stop], cols, *geometry)
-                    for product_g, cols_g, grad_result_g in _group_blocks(product, cols, grad_result, groups):
-                        np.matmul(grad_result_g, cols_g.T, out=product_g)
-                    grad_weight += product
+                    blocks = _group_blocks(weight_rows, cols, grad_result, groups)
+                    for product_g, (_, cols_g, grad_result_g) in zip(product, blocks):
+                        np.matmul(cols_g, grad_result_g.T, out=product_g)
+                    grad_weight_t += product
                 if needs_x:
                     for weight_g, grad_cols_g, grad_result_g in _group_blocks(weight_rows, cols, grad_result, groups):
                         np.matmul(weight_g.T, grad_result_g, out=grad_cols_g)
                     col2im(cols, grad_x[start:stop], *geometry)
-            return grad_weight
+            return grad_weight_t, grad_bias
 
         shares = run_tiles(backward_tiles, batch, ctx.per_tile)
-        grad_weight = grad_bias = None
+        grad_weight_t, grad_bias = shares[0]
+        for share_weight_t, share_bias in shares[1:]:
+            if needs_weight:
+                grad_weight_t += share_weight_t
+            if needs_bias:
+                grad_bias += share_bias
+        grad_weight = None
         if needs_weight:
-            grad_weight = shares[0]
-            for share in shares[1:]:
-                grad_weight += share
-            grad_weight = grad_weight.reshape(ctx.weight_shape)
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad.sum(axis=2).sum(axis=0)
+            grad_weight = np.ascontiguousarray(grad_weight_t.transpose(0, 2, 1)).reshape(ctx.weight_shape)
         return grad_x, grad_weight, grad_bias
 
 

@@ -1,5 +1,9 @@
 """Split a batch into tiles and run them on worker threads, each worker with a one-thread BLAS.
 
+This is the library's only parallelism for convolution and pooling: one pool of worker threads
+running serial numba kernels (numba's own parallel loops are not used, so no second thread pool
+competes for the cores).
+
 Why: a convolution is im2col + GEMM. Done on a whole batch at once, the columns (13-52 MB per
 CIFAR layer at batch 64) stream through DRAM, and numba's and OpenBLAS's thread pools take turns
 busy-waiting on the same cores; under load from other processes that collapses. Instead each
@@ -18,31 +22,40 @@ _executor = None
 _blas_libraries = None
 
 
-def images_per_tile(batch, bytes_per_image, budget=1536 * 1024):
-    """How many images a tile holds so that its largest buffer stays near ``budget`` bytes (at least 1)."""
-    return max(1, min(batch, budget // max(bytes_per_image, 1)))
+def items_per_tile(count, bytes_per_item, budget=1536 * 1024):
+    """How many items (images, planes) a tile holds so its buffers stay near ``budget`` bytes (at least 1)."""
+    return max(1, min(count, budget // max(bytes_per_item, 1)))
 
 
-def run_tiles(work, batch, per_tile):
-    """Call ``work(tiles)`` on contiguous shares of the ``(start, stop)`` tiles covering ``range(batch)``.
+def run_tiles(work, count, per_tile):
+    """Call ``work(tiles)`` on contiguous shares of ``(start, stop)`` tiles of at most ``per_tile`` items
+    covering ``range(count)``.
 
     Returns the workers' results in tile order. With one share (one thread, or one tile) the
-    work runs inline and the BLAS keeps its own threads; otherwise the shares run on
-    ``get_num_threads()`` workers with the BLAS limited to one thread meanwhile.
+    work runs inline and the BLAS keeps its own threads; otherwise the calling thread and
+    ``get_num_threads() - 1`` pool threads take one share each, with the BLAS limited to one
+    thread meanwhile.
     """
-    tiles = [(start, min(batch, start + per_tile)) for start in range(0, batch, per_tile)]
-    workers = min(get_num_threads(), len(tiles))
+    workers = min(get_num_threads(), -(-count // per_tile))
     if workers <= 1:
-        return [work(tiles)]
-    shares = [tiles[w * len(tiles) // workers:(w + 1) * len(tiles) // workers] for w in range(workers)]
+        return [work([(start, min(count, start + per_tile)) for start in range(0, count, per_tile)])]
+    # As many tiles as needed to respect per_tile, rounded up to a multiple of the workers, and
+    # of near-equal sizes, so that every worker gets the same amount of work.
+    tile_count = -(-count // per_tile)
+    tile_count += -tile_count % workers
+    bounds = [count * k // tile_count for k in range(tile_count + 1)]
+    tiles = list(zip(bounds[:-1], bounds[1:]))
+    shares = [tiles[w * tile_count // workers:(w + 1) * tile_count // workers] for w in range(workers)]
     with _lock:
-        executor = _get_executor(workers)
+        executor = _get_executor(workers - 1)
         libraries = _blas()
         previous = [library.get_num_threads() for library in libraries]
         for library in libraries:
             library.set_num_threads(1)
         try:
-            return list(executor.map(work, shares))
+            others = [executor.submit(work, share) for share in shares[1:]]
+            first = work(shares[0])
+            return [first] + [future.result() for future in others]
         finally:
             for library, threads in zip(libraries, previous):
                 library.set_num_threads(threads)
