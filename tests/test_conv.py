@@ -111,6 +111,20 @@ def test_batch_split_over_worker_threads(groups):
             op="conv2d", dtype="float64", seed=13)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("groups, bias", [(1, True), (2, False)])
+def test_many_taps_take_the_transposed_product(dtype, groups, bias):
+    """11 channels per group x 5x5 = 275 taps reach _TRANSPOSED_MIN_TAPS (cols.T @ W.T), on odd sizes."""
+    from minitorch_cv.ops.conv import _TRANSPOSED_MIN_TAPS
+    assert 11 * 25 >= _TRANSPOSED_MIN_TAPS
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((3, 11 * groups, 7, 9))
+    w = rng.standard_normal((3 * groups, 11, 5, 5)) / np.sqrt(275)
+    arrays = [x, w] + ([rng.standard_normal(3 * groups)] if bias else [])
+    compare(lambda T, *t: conv_fn(T)(*t, stride=(1, 2), padding=(2, 1), groups=groups), arrays,
+            op="conv2d", dtype=dtype, seed=15)
+
+
 def test_workers_restore_the_blas_thread_count():
     from threadpoolctl import threadpool_info
 

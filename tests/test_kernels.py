@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch_cv.kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
+from minitorch_cv.kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
 from minitorch_cv.kernels.maxpool import max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward
 from minitorch_cv.kernels.sizes import conv_output_size, pool_output_size, same_padding
 
@@ -81,6 +81,22 @@ def test_gemm_layout_transposes():
     back = np.empty_like(result)
     nchw_to_gemm(out, back)
     np.testing.assert_array_equal(back, result)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transposed_gemm_layout_matches_naive_loop(dtype):
+    rng = np.random.default_rng(2)
+    groups, batch, per_group, pixels = 3, 2, 5, 7
+    result = rng.standard_normal((groups, batch * pixels, per_group)).astype(dtype)
+    bias = rng.standard_normal(groups * per_group).astype(dtype)
+    expected = np.empty((batch, groups * per_group, pixels), dtype)
+    for n, g, o, p in itertools.product(range(batch), range(groups), range(per_group), range(pixels)):
+        expected[n, g * per_group + o, p] = result[g, n * pixels + p, o]
+    out = np.empty_like(expected)
+    gemm_t_to_nchw(result, np.empty(0, dtype), out)
+    np.testing.assert_array_equal(out, expected)
+    gemm_t_to_nchw(result, bias, out)
+    np.testing.assert_array_equal(out, expected + bias[:, None])
 
 
 def naive_max_pool(x, kernel, stride, padding, dilation, out_size):

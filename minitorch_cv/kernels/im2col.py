@@ -176,6 +176,32 @@ def gemm_to_nchw(result, bias, out):
 
 
 @kernel
+def gemm_t_to_nchw(result, bias, out):
+    """``out[n, g*Og + o, p] = result[g, n*P + p, o] (+ bias[g*Og + o])``: the transposed GEMM
+    result [G, N*P, Og] (one block per group) into NCHW [N, G*Og, P].
+
+    ``bias`` is [G*Og], or empty for no bias. Writes run contiguously along P; reads are
+    strided by Og within one image's block, which stays in cache.
+    """
+    batch, channels, pixels = out.shape
+    groups, per_group = result.shape[0], result.shape[2]
+    has_bias = bias.shape[0] > 0
+    for n in range(batch):
+        for g in range(groups):
+            block = result[g, n * pixels:(n + 1) * pixels]
+            for o in range(per_group):
+                channel = g * per_group + o
+                dst = out[n, channel]
+                if has_bias:
+                    shift = bias[channel]
+                    for p in range(pixels):
+                        dst[p] = block[p, o] + shift
+                else:
+                    for p in range(pixels):
+                        dst[p] = block[p, o]
+
+
+@kernel
 def nchw_to_gemm(grad, result):
     """``result[o, n*P + p] = grad[n, o, p]``: an NCHW gradient [N, O, P] into the GEMM layout [O, N*P]."""
     batch, channels, pixels = grad.shape

@@ -29,3 +29,15 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+def clear_grads(params, set_to_none=True):
+    """Drop (default) or zero the ``.grad`` of each tensor; shared by Module and Optimizer."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad.detach_()
+            param.grad.zero_()

@@ -4,6 +4,7 @@ laid out as torch's: ``{"state": {index: {...}}, "param_groups": [{..., "params"
 import copy
 from collections import defaultdict
 
+from ..nn.parameter import clear_grads
 from ..tensor import Tensor
 
 
@@ -53,15 +54,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Clear the gradients of every optimized tensor: drop them (default) or zero them."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad.detach_()
-                    param.grad.zero_()
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")

@@ -10,7 +10,7 @@ from ... import _dtype
 from ..._dtype import as_dtype
 from ...device import device as _device
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, clear_grads
 from . import _state_dict
 
 
@@ -245,14 +245,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's ``.grad``: drop it (default) or fill it with zeros."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.detach_()
-                param.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every descendant and then on this module (e.g. custom initialisation)."""
