@@ -41,7 +41,7 @@ def warm_up(name, train_set, test_set, batch_size):
     backend, model, criterion, optimizer = epoch_parts(name)
     first = next(data.train_batches(train_set, batch_size, seed=1, epoch=0))
     train_epoch(backend, model, criterion, optimizer, [first], Progress(), lambda: False)
-    evaluate(backend, model, criterion, [next(data.test_batches(test_set, batch_size))])
+    evaluate(backend, model, criterion, [next(data.eval_batches(test_set, batch_size))])
 
 
 def one_epoch(name, train_set, test_set, batch_size):
@@ -55,7 +55,7 @@ def one_epoch(name, train_set, test_set, batch_size):
     train_epoch(backend, model, criterion, optimizer, data.train_batches(train_set, batch_size, seed=0, epoch=0),
                 progress, lambda: False)
     trained = time.perf_counter()
-    test_loss, test_acc = evaluate(backend, model, criterion, data.test_batches(test_set, batch_size))
+    test_loss, test_acc = evaluate(backend, model, criterion, data.eval_batches(test_set, batch_size))
     done = time.perf_counter()
     return {"total_s": done - start, "train_s": trained - start, "eval_s": done - trained,
             "train_images_per_s": progress.seen / (trained - start),
