@@ -68,8 +68,8 @@ def main(argv=None):
         for name in BACKEND_NAMES:
             first, second = time_startup(name), time_startup(name)
             rows.append({"case": f"{name} start-up", "backend": name, "first_run": first, "warm_cache": second})
-            print(f"  {name}: first run {first.get('total_s', 'error')}, second run {second.get('total_s', 'error')}",
-                  flush=True)
+            print(f"  {name}: first run {first.get('total_s', 'error')}, "
+                  f"second run {second.get('total_s', 'error')}", flush=True)
     ours = rows[0]["warm_cache"].get("total_s")
     verdict = {"target_s": TARGET_SECONDS, "minitorch_cv_warm_s": ours,
                "met": None if ours is None else ours < TARGET_SECONDS}

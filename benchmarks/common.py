@@ -1,10 +1,11 @@
 """What every benchmark shares: the two backends, interleaved timing, machine facts and output.
 
-Timing rule: both backends run in the same process, interleaved (ours, torch, torch, ours, ...
-the order alternates every round), after warm-up calls that are not counted (numba compiles or
-loads its cache there). Each sample repeats a call until it lasts ``min_sample_s``; a result is
-the median of ``repeats`` samples, with the quartiles beside it. Ratios are
-minitorch_cv time / torch time: below 1 means minitorch_cv is faster.
+Timing rule: both backends run in the same process, interleaved in blocks (ours, torch, torch,
+ours), after warm-up calls that are not counted (numba compiles or loads its cache there) and
+with untimed calls at the start of each block (see ``interleaved``). Each sample repeats a call
+until it lasts ``min_sample_s``; a result is the median of ``repeats`` samples, with the
+quartiles beside it. Ratios are minitorch_cv time / torch time: below 1 means
+minitorch_cv is faster.
 """
 import argparse
 import json
@@ -145,30 +146,28 @@ def quartiles(values):
 
 
 def summarize(samples, calls_per_sample):
-    """Median, quartiles and minimum of per-call times (seconds in, milliseconds out).
-
-    ``samples`` holds (seconds, followed_same_backend) pairs; the medians of the samples taken
-    right after the other backend and right after the same one are given apart, so that one
-    backend's thread pools slowing the other down would show.
-    """
-    ms = [1e3 * s for s, _ in samples]
+    """Median, quartiles and minimum of per-call times (seconds in, milliseconds out)."""
+    ms = [1e3 * s for s in samples]
     q1, q3 = quartiles(ms)
-    after_same = [1e3 * s for s, same in samples if same]
-    after_other = [1e3 * s for s, same in samples if not same]
     return {"median_ms": statistics.median(ms), "q1_ms": q1, "q3_ms": q3, "min_ms": min(ms),
-            "samples": len(ms), "calls_per_sample": calls_per_sample,
-            "median_after_same_ms": statistics.median(after_same) if after_same else None,
-            "median_after_other_ms": statistics.median(after_other) if after_other else None}
+            "samples": len(ms), "calls_per_sample": calls_per_sample}
 
 
-def interleaved(cases, repeats, warmup, min_sample_s):
+SETTLE_S = 0.15
+
+
+def interleaved(cases, repeats, warmup, min_sample_s, settle_s=SETTLE_S):
     """Time each backend's case, interleaved; ``cases`` maps a backend name to a function.
 
     A case function runs one call and returns the seconds it measured itself (so it can keep
-    set-up, such as the forward pass before a timed backward, out of the timing). A case that
-    raises, during warm-up or later, is reported as ``{"error": ...}`` and dropped; the
-    others go on. The order flips every round (A B, B A, A B, ...), so each backend is timed
-    as often right after the other as right after itself.
+    set-up, such as the forward pass before a timed backward, out of the timing). After warm-up
+    the backends take turns in blocks, A B B A, each block half of the ``repeats`` samples, so
+    a drift of the machine hits both alike. Each block starts with untimed calls lasting
+    ``settle_s``: right after a switch a library runs up to twice as slow while the other one's
+    thread pools wind down (OpenBLAS workers spin about 0.1 s after each call; measured here,
+    haswell kernel: torch's training step 68-82 ms instead of 33-38 ms right after a
+    minitorch_cv step); a user of either library sees it in its steady state. A case that
+    raises is reported as ``{"error": ...}`` and dropped; the others go on.
     """
     results, calls = {}, {}
     for name, case in cases.items():
@@ -181,18 +180,21 @@ def interleaved(cases, repeats, warmup, min_sample_s):
             continue
         calls[name] = max(1, math.ceil(min_sample_s / single))
     samples = {name: [] for name in calls}
-    order, previous = list(calls), None
-    for round_index in range(repeats):
-        for name in (order if round_index % 2 == 0 else order[::-1]):
-            if name in results:
-                continue
-            try:
-                seconds = sum(cases[name]() for _ in range(calls[name])) / calls[name]
-            except Exception as error:
-                results[name] = {"error": error_text(error)}
-                continue
-            samples[name].append((seconds, previous == name))
-            previous = name
+    order = list(calls)
+    blocks = order + order[::-1] if repeats > 1 else order
+    for index, name in enumerate(blocks):
+        if name in results:
+            continue
+        wanted = math.ceil(repeats / 2) if index < len(order) else repeats - math.ceil(repeats / 2)
+        try:
+            settle_until = time.perf_counter() + settle_s
+            cases[name]()
+            while time.perf_counter() < settle_until:
+                cases[name]()
+            for _ in range(wanted):
+                samples[name].append(sum(cases[name]() for _ in range(calls[name])) / calls[name])
+        except Exception as error:
+            results[name] = {"error": error_text(error)}
     for name in calls:
         results.setdefault(name, summarize(samples[name], calls[name]))
     return results

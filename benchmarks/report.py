@@ -9,7 +9,8 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 OURS, THEIRS = "minitorch_cv", "torch"
 SETTING_TITLES = {
-    "haswell": "OpenBLAS held to Haswell (OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512, the project environment)",
+    "haswell": "OpenBLAS held to Haswell (OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512, "
+               "the project environment)",
     "native": "OpenBLAS native kernel (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed)",
     "as-is": "environment as the runner found it",
 }
@@ -78,7 +79,8 @@ def targets_section(found):
         startup = reports.get("startup")
         if startup:
             seconds = startup.get("target", {}).get("minitorch_cv_warm_s")
-            verdict = "not measured" if seconds is None else ("met" if seconds < STARTUP_TARGET_S else "**not met**")
+            verdict = ("not measured" if seconds is None
+                       else "met" if seconds < STARTUP_TARGET_S else "**not met**")
             rows.append(["import to first training step, warm cache (s)", setting, "all",
                          f"< {STARTUP_TARGET_S:.0f} s", "n/a" if seconds is None else f"{seconds:.2f} s", verdict])
     return "## Targets (ratio = minitorch_cv / torch)\n\n" + markdown_table(
@@ -91,7 +93,8 @@ def timing_section(title, report, agreement):
              f"{r[THEIRS].get('images_per_s', 0):.0f}" if "images_per_s" in r[THEIRS] else "-",
              {True: "yes", False: "NO"}.get(r.get("check", {}).get("agree"), "n/a")] for r in report["rows"]]
     return f"#### {title}\n\n" + markdown_table(
-        ["batch", "threads", "minitorch_cv ms", "torch ms", "ratio", "minitorch_cv img/s", "torch img/s", agreement],
+        ["batch", "threads", "minitorch_cv ms", "torch ms", "ratio", "minitorch_cv img/s", "torch img/s",
+         agreement],
         rows)
 
 
@@ -99,12 +102,14 @@ def layers_section(report):
     threads = sorted({r["threads"] for r in report["rows"]})
     by_case = {}
     for r in report["rows"]:
-        by_case.setdefault((r["layer"], r["direction"], "x".join(map(str, r["input_shape"]))), {})[r["threads"]] = r
+        key = (r["layer"], r["direction"], "x".join(map(str, r["input_shape"])))
+        by_case.setdefault(key, {})[r["threads"]] = r
     headers = ["layer", "pass", "input"] + [f"{h} ({n} thr)" for n in threads
                                             for h in ("minitorch_cv ms", "torch ms", "ratio")]
-    rows = [[*key] + [cell for n in threads
-                      for cell in ((ms(by[n][OURS]), ms(by[n][THEIRS]), ratio(by[n]["ratio"])) if n in by else ("-",) * 3)]
-            for key, by in by_case.items()]
+    def cells(by, n):
+        return (ms(by[n][OURS]), ms(by[n][THEIRS]), ratio(by[n]["ratio"])) if n in by else ("-",) * 3
+
+    rows = [[*key] + [cell for n in threads for cell in cells(by, n)] for key, by in by_case.items()]
     return "#### Layers (forward and backward apart)\n\n" + markdown_table(headers, rows)
 
 
@@ -113,8 +118,8 @@ def memory_section(report):
         return f"{stats[key]:.1f}" if key in stats else "error"
     rows = [[r["batch"], r["threads"], mib(r[OURS], "peak_increase_mib"), mib(r[THEIRS], "peak_increase_mib"),
              ratio(r["ratio"])] for r in report["rows"]]
-    return "#### Peak memory of a training step (RSS high-water mark over the RSS before, MiB)\n\n" + markdown_table(
-        ["batch", "threads", "minitorch_cv", "torch", "ratio"], rows)
+    title = "#### Peak memory of a training step (RSS high-water mark over the RSS before, MiB)"
+    return title + "\n\n" + markdown_table(["batch", "threads", "minitorch_cv", "torch", "ratio"], rows)
 
 
 def startup_section(report):
@@ -131,12 +136,14 @@ def epoch_section(report):
         return f"#### One CIFAR-10 epoch\n\nSkipped: {report['skipped']}"
     lines = []
     for r in report["rows"]:
-        rows = [[name, *(f"{r[name][k]:.1f}" if k in r[name] else "error" for k in ("total_s", "train_s", "eval_s")),
+        rows = [[name, *(f"{r[name][k]:.1f}" if k in r[name] else "error"
+                         for k in ("total_s", "train_s", "loading_s", "eval_s")),
                  f"{r[name]['train_images_per_s']:.0f}" if "train_images_per_s" in r[name] else "error",
                  f"{r[name]['test_acc']:.4f}" if "test_acc" in r[name] else "error"] for name in (OURS, THEIRS)]
         lines.append(f"#### One CIFAR-10 epoch: {r['train_images']} training + {r['test_images']} test images, "
                      f"batch {r['batch']}, {r['threads']} threads (ratio {ratio(r['ratio'])})\n\n"
-                     + markdown_table(["backend", "epoch s", "train s", "eval s", "train img/s", "test acc"], rows))
+                     + markdown_table(["backend", "epoch s", "train s", "of which loading s", "eval s",
+                                        "train img/s", "test acc"], rows))
     return "\n\n".join(lines)
 
 

@@ -92,7 +92,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--settings", default="haswell,native",
                         help=f"comma-separated BLAS settings among {SETTINGS} (default haswell,native)")
-    parser.add_argument("--threads", default="1,all", help="thread counts of the timing benchmarks (default 1,all)")
+    parser.add_argument("--threads", default="1,all",
+                        help="thread counts of the timing benchmarks (default 1,all)")
     parser.add_argument("--quick", action="store_true", help="every benchmark in its quick mode")
     parser.add_argument("--skip-epoch", action="store_true", help="leave out the CIFAR-10 epoch")
     parser.add_argument("--skip-data", action="store_true", help="leave out the data pipeline benchmark")
@@ -103,7 +104,8 @@ def main(argv=None):
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="before each benchmark, wait up to this long for other processes to use "
                              "under 0.2 cores (default 0: start at once)")
-    parser.add_argument("--out", default=os.path.join(HERE, "results"), help="results folder (default benchmarks/results)")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     settings = [s.strip() for s in args.settings.split(",")]
     unknown = [s for s in settings if s not in SETTINGS]
@@ -122,7 +124,8 @@ def main(argv=None):
             if not run_one(setting, name, script_args, out_dir):
                 failures.append(f"{setting}/{name}")
     from report import write_results
-    path = write_results(args.out, settings, rerun=" ".join(["python benchmarks/run_all.py", *(argv or sys.argv[1:])]))
+    rerun = " ".join(["python benchmarks/run_all.py", *(sys.argv[1:] if argv is None else argv)])
+    path = write_results(args.out, settings, rerun=rerun)
     print(f"\nAll done in {(time.perf_counter() - started) / 60:.1f} min; summary in {path}")
     if failures:
         print(f"Benchmarks that exited with an error: {', '.join(failures)} (see their .log files)")
