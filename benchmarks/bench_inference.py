@@ -9,7 +9,7 @@ timing, so a fast but wrong forward pass shows up in the table.
 import numpy as np
 
 from bench_step import table
-from common import (BACKEND_NAMES, LIBRARIES, OURS, THEIRS, CpuLoadMonitor, apply_quick, as_tensor,
+from common import (BACKEND_NAMES, LIBRARIES, OURS, THEIRS, CpuLoadMonitor, add_images_per_s, apply_quick, as_tensor,
                     base_parser, build_models, comparison_row, error_text, finish, format_ms, format_ratio,
                     int_list, interleaved, random_batch, set_threads, timed)
 
@@ -45,9 +45,7 @@ def measure_inference(args, batch, threads):
         check["agree"] = check["max_logit_diff"] <= LOGIT_TOLERANCE
     results = {**errors, **interleaved(cases, args.repeats, args.warmup, args.min_sample)}
     row = comparison_row(results, case=f"inference batch {batch}", batch=batch, threads=threads, check=check)
-    for name in BACKEND_NAMES:
-        if "median_ms" in row[name]:
-            row[name]["images_per_s"] = batch / (row[name]["median_ms"] / 1e3)
+    add_images_per_s(row, batch)
     print(f"  batch {batch:>4} threads {threads}: {format_ms(row[OURS]):>8} ms vs {format_ms(row[THEIRS]):>8} ms"
           f"  ratio {format_ratio(row['ratio'])}  max logit difference {check.get('max_logit_diff', 'n/a')}",
           flush=True)

@@ -7,7 +7,7 @@ two losses are compared: a backend that computes something else would not be a f
     python benchmarks/bench_step.py                      # batches 32,64,128,256; 1 and all threads
     python benchmarks/bench_step.py --batches 64 --threads 2
 """
-from common import (BACKEND_NAMES, OURS, THEIRS, CpuLoadMonitor, apply_quick, base_parser,
+from common import (BACKEND_NAMES, OURS, THEIRS, CpuLoadMonitor, add_images_per_s, apply_quick, base_parser,
                     build_models, comparison_row, error_text, finish, format_ms, format_ratio,
                     format_table, int_list, interleaved, make_train_step, random_batch, set_threads, timed)
 
@@ -43,9 +43,7 @@ def measure_step(args, batch, threads):
     cases = {name: timed(step) for name, step in steps.items() if name not in errors}
     results = {**errors, **interleaved(cases, args.repeats, args.warmup, args.min_sample)}
     row = comparison_row(results, case=f"train step batch {batch}", batch=batch, threads=threads, check=check)
-    for name in BACKEND_NAMES:
-        if "median_ms" in row[name]:
-            row[name]["images_per_s"] = batch / (row[name]["median_ms"] / 1e3)
+    add_images_per_s(row, batch)
     print(f"  batch {batch:>4} threads {threads}: {format_ms(row[OURS]):>8} ms vs {format_ms(row[THEIRS]):>8} ms"
           f"  ratio {format_ratio(row['ratio'])}  first losses agree: {check.get('agree', 'n/a')}",
           flush=True)

@@ -209,6 +209,14 @@ def timed(function):
     return case
 
 
+def add_images_per_s(row, batch):
+    """Add each backend's images/s, from its median time per batch, to a comparison row."""
+    for name in BACKEND_NAMES:
+        if "median_ms" in row[name]:
+            row[name]["images_per_s"] = batch / (row[name]["median_ms"] / 1e3)
+    return row
+
+
 def comparison_row(results, **fields):
     """One result row: the fields, each backend's statistics, their medians and the ratio."""
     row = dict(fields)

@@ -1,6 +1,10 @@
-"""The PyTorch twin of ``minitorch_cv.models.CIFAR10CNN``: same layers, same state_dict keys."""
+"""The PyTorch twin of ``minitorch_cv.models.CIFAR10CNN``: same layers, same state_dict keys.
+
+The layers come from the same builder, ``tutorial_sequential``, given ``torch.nn``.
+"""
 from torch import nn
 
+from minitorch_cv.models import check_activation, tutorial_sequential
 
 
 class CIFAR10CNN(nn.Module):
@@ -8,16 +12,8 @@ class CIFAR10CNN(nn.Module):
 
     def __init__(self, activation="none"):
         super().__init__()
-        if activation not in ("none", "relu"):
-            raise ValueError(f"CIFAR10CNN: activation must be one of ('none', 'relu'), got {activation!r}")
-        self.activation = activation
-
-        def block(in_channels, out_channels):
-            conv = [nn.Conv2d(in_channels, out_channels, 5, 1, 2)]
-            return conv + ([nn.ReLU()] if activation == "relu" else []) + [nn.MaxPool2d(2, 2)]
-
-        self.model = nn.Sequential(*block(3, 32), *block(32, 32), *block(32, 64),
-                                   nn.Flatten(), nn.Linear(1024, 10))
+        self.activation = check_activation(activation)
+        self.model = tutorial_sequential(nn, activation)
 
     def forward(self, x):
         return self.model(x)

@@ -26,6 +26,20 @@ def check_activation(activation):
     return activation
 
 
+def tutorial_sequential(nn_module, activation="none"):
+    """The tutorial's ``nn.Sequential``, built from ``nn_module``: ``minitorch_cv.nn`` or ``torch.nn``.
+
+    The two APIs match, so this one builder serves both the model and its PyTorch twin.
+    """
+    def block(in_channels, out_channels):
+        conv = [nn_module.Conv2d(in_channels, out_channels, 5, 1, 2)]
+        relu = [nn_module.ReLU()] if check_activation(activation) == "relu" else []
+        return conv + relu + [nn_module.MaxPool2d(2, 2)]
+
+    return nn_module.Sequential(*block(3, 32), *block(32, 32), *block(32, 64),
+                                nn_module.Flatten(), nn_module.Linear(1024, 10))
+
+
 class CIFAR10CNN(nn.Module):
     """Three 5x5 convolutions, each followed by 2x2 max pooling, then one linear layer.
 
@@ -46,13 +60,7 @@ class CIFAR10CNN(nn.Module):
     def __init__(self, activation="none"):
         super().__init__()
         self.activation = check_activation(activation)
-
-        def block(in_channels, out_channels):
-            conv = [nn.Conv2d(in_channels, out_channels, 5, 1, 2)]
-            return conv + ([nn.ReLU()] if activation == "relu" else []) + [nn.MaxPool2d(2, 2)]
-
-        self.model = nn.Sequential(*block(3, 32), *block(32, 32), *block(32, 64),
-                                   nn.Flatten(), nn.Linear(1024, 10))
+        self.model = tutorial_sequential(nn, activation)
 
     def forward(self, x):
         return self.model(x)
