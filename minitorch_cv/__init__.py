@@ -20,7 +20,7 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from .serialization import load, save
 from .tensor import Size, Tensor, as_tensor, from_numpy, is_tensor, tensor
 from .threads import get_num_threads, set_num_threads
-from . import nn, optim
+from . import backends, nn, optim
 
 float = float32
 double = float64

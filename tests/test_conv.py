@@ -88,8 +88,10 @@ def test_conv2d_matches_torch(index, case):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_cifar_layer_shapes(dtype):
-    """The tutorial model's second convolution (5x5, padding 2, 32 -> 32 channels), one image.
+@pytest.mark.parametrize("winograd", [False, True])
+def test_cifar_layer_shapes(dtype, winograd):
+    """The tutorial model's second convolution (5x5, padding 2, 32 -> 32 channels), one image,
+    by im2col (the shared tolerance) and by Winograd (its own, see torch_parity.TOLERANCES).
 
     One image keeps the weight gradient's float32 sums at 256 terms, where torch's own rounding
     stays inside the shared tolerance.
@@ -97,8 +99,10 @@ def test_cifar_layer_shapes(dtype):
     rng = np.random.default_rng(10)
     x = rng.standard_normal((1, 32, 16, 16))
     w = rng.standard_normal((32, 32, 5, 5)) / np.sqrt(800)
-    compare(lambda T, *t: conv_fn(T)(*t, stride=1, padding=2), [x, w, rng.standard_normal(32)],
-            op="conv2d", dtype=dtype, seed=11)
+    with minitorch_cv.backends.winograd.flags(enabled=winograd):
+        compare(lambda T, *t: conv_fn(T)(*t, stride=1, padding=2), [x, w, rng.standard_normal(32)],
+                op="conv2d (winograd)" if winograd else "conv2d", dtype=dtype, seed=11,
+                kind="winograd" if winograd else "reduction")
 
 
 @pytest.mark.parametrize("groups", [1, 2])

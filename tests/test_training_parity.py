@@ -3,10 +3,15 @@
 50 steps (lr 0.01, momentum 0.9, batch 16) of ``cifar_training.loop.train_step``, the step that
 train_cifar.py runs, on generated images. Tolerances:
 
-- float32, the tutorial's model: per-step losses within a relative 1e-3 (the issue's bound)
-  and final weights within rtol 1e-4 / atol 1e-5 (weights are about 0.1 in size). The
-  libraries round differently (summation order, fused multiply-adds), and the differences
-  grow a little with each step; measured here: 2e-6 and 2e-7.
+- float32, the tutorial's model, convolutions by im2col: per-step losses within a relative
+  1e-3 (the issue's bound) and final weights within rtol 1e-4 / atol 1e-5 (weights are about
+  0.1 in size). The libraries round differently (summation order, fused multiply-adds), and the
+  differences grow a little with each step; measured here: 2e-6 and 2e-7.
+- float32 with the default Winograd convolutions (2nd and 3rd layer): each step's gradients
+  differ from torch's by a few times more (about 4e-6 of their size), and momentum carries the
+  difference on: measured 1.8e-3 in the loss by step 50 and 3e-4 in the weights, hence 5e-3 and
+  1e-3 here. Even minitorch_cv in float64 against torch in float32 drifts to 1e-4 by then:
+  these steps amplify rounding.
 - float64, the ReLU model with weight decay: per-step losses within a relative 1e-10 and
   weights within rtol 1e-9 / atol 1e-12, which shows the two compute the same algorithm.
 
@@ -19,6 +24,8 @@ on 0 (as after ``Normalize``); on [0, 1] inputs the model with momentum 0.9 over
 import numpy as np
 import pytest
 
+import minitorch_cv
+
 from cifar_helpers import generated_images, single_thread  # noqa: F401
 from cifar_training.backends import Backend, initial_state
 from cifar_training.loop import train_step
@@ -27,7 +34,9 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 STEPS, BATCH = 50, 16
 TOLERANCES = {
     "float32": dict(loss_rtol=1e-3, weights=dict(rtol=1e-4, atol=1e-5)),
+    "float32 winograd": dict(loss_rtol=5e-3, weights=dict(rtol=1e-3, atol=1e-3)),
     "float64": dict(loss_rtol=1e-10, weights=dict(rtol=1e-9, atol=1e-12)),
+    "float64 winograd": dict(loss_rtol=1e-10, weights=dict(rtol=1e-9, atol=1e-12)),
 }
 
 
@@ -55,12 +64,14 @@ def run_steps(backend, activation, dtype, weight_decay):
     return np.array(losses), weights
 
 
+@pytest.mark.parametrize("winograd", [False, True])
 @pytest.mark.parametrize("activation, dtype, weight_decay", [
     ("none", "float32", 0.0), ("relu", "float64", 5e-4)])
-def test_fifty_momentum_steps_match_torch(activation, dtype, weight_decay):
-    ours, our_weights = run_steps(Backend("numpy"), activation, dtype, weight_decay)
+def test_fifty_momentum_steps_match_torch(activation, dtype, weight_decay, winograd):
+    with minitorch_cv.backends.winograd.flags(enabled=winograd):
+        ours, our_weights = run_steps(Backend("numpy"), activation, dtype, weight_decay)
     theirs, their_weights = run_steps(Backend("torch"), activation, dtype, weight_decay)
-    tolerance = TOLERANCES[dtype]
+    tolerance = TOLERANCES[f"{dtype} winograd" if winograd else dtype]
     relative = np.abs(ours - theirs) / np.abs(theirs)
     worst = int(relative.argmax())
     assert relative[worst] < tolerance["loss_rtol"], (

@@ -25,7 +25,8 @@ from ..autograd.function import Function
 from ..kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
-from .tiles import items_per_tile, run_tiles
+from . import conv_winograd
+from .tiles import items_per_tile, run_tiles, sum_shares
 
 
 class Conv2d(Function):
@@ -43,6 +44,12 @@ class Conv2d(Function):
         out_channels, _, kernel_h, kernel_w = weight.shape
         out_h = conv_output_size(height, kernel_h, stride[0], padding[0], padding[1], dilation[0])
         out_w = conv_output_size(width, kernel_w, stride[1], padding[2], padding[3], dilation[1])
+        ctx.winograd = None
+        if conv_winograd.applies(channels, weight.shape, stride, dilation, groups):
+            out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w)
+            ctx.save_for_backward(x)
+            ctx.weight_shape = weight.shape
+            return out
         geometry = (kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[2],
                     dilation[0], dilation[1], out_h, out_w)
         weight_rows = np.ascontiguousarray(weight).reshape(out_channels, -1)
@@ -81,6 +88,10 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.winograd is not None:
+            x, = ctx.saved_arrays
+            return conv_winograd.backward(ctx.winograd, x, ctx.weight_shape, np.ascontiguousarray(grad),
+                                          *ctx.needs_input_grad)
         x, weight_rows = ctx.saved_arrays
         batch, out_channels, out_h, out_w = grad.shape
         grad = np.ascontiguousarray(grad).reshape(batch, out_channels, out_h * out_w)
@@ -117,13 +128,7 @@ class Conv2d(Function):
                     col2im(cols, grad_x[start:stop], *geometry)
             return grad_weight_t, grad_bias
 
-        shares = run_tiles(backward_tiles, batch, ctx.per_tile)
-        grad_weight_t, grad_bias = shares[0]
-        for share_weight_t, share_bias in shares[1:]:
-            if needs_weight:
-                grad_weight_t += share_weight_t
-            if needs_bias:
-                grad_bias += share_bias
+        grad_weight_t, grad_bias = sum_shares(run_tiles(backward_tiles, batch, ctx.per_tile))
         grad_weight = None
         if needs_weight:
             grad_weight = np.ascontiguousarray(grad_weight_t.transpose(0, 2, 1)).reshape(ctx.weight_shape)

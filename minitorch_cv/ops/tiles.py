@@ -61,6 +61,17 @@ def run_tiles(work, count, per_tile):
                 library.set_num_threads(threads)
 
 
+def sum_shares(shares):
+    """The workers' results (tuples of arrays or None) added position by position, in worker
+    order: the same sum, bit for bit, on every run with the same thread count."""
+    totals = list(shares[0])
+    for share in shares[1:]:
+        for k, part in enumerate(share):
+            if part is not None:
+                totals[k] += part
+    return totals
+
+
 def _get_executor(workers):
     global _executor
     if _executor is None or _executor._max_workers < workers:

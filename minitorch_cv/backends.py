@@ -1,0 +1,28 @@
+"""Switches for how ops compute, in the spirit of ``torch.backends``.
+
+``winograd.enabled`` (default True): 5x5, stride-1 convolutions with at least 16 channels in and
+out run by Winograd F(2x2, 5x5) (``ops/conv_winograd.py``), 36% of the multiplies of im2col.
+In float32 their results differ from torch's by a few times torch's own rounding error (about
+4e-6 of the largest value, where im2col stays near 1e-6). Turn it off to get im2col everywhere:
+
+    with minitorch_cv.backends.winograd.flags(enabled=False):
+        loss = model(images)
+"""
+from contextlib import contextmanager
+
+
+class _Switch:
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    @contextmanager
+    def flags(self, enabled):
+        """Set ``enabled`` inside the ``with`` block, restore it after."""
+        previous, self.enabled = self.enabled, bool(enabled)
+        try:
+            yield
+        finally:
+            self.enabled = previous
+
+
+winograd = _Switch(enabled=True)

@@ -1,0 +1,156 @@
+"""Conv2d forward and backward by Winograd F(2x2, 5x5), for 5x5, stride-1, undilated, ungrouped layers.
+
+The maths and the layouts are in ``kernels/winograd.py``. Per tile of a few images (``ops/tiles.py``):
+    forward   x --NHWC, pad--> xp --input_transform--> V [T, 36, C]
+              M[:, f] = V[:, f] @ U[f]^T  (36 GEMMs)  --output_transform--> yp --NCHW, + bias--> out
+    backward  grad --NHWC--> gy --output_transform_adjoint--> dM [T, 36, O]
+              dU[f] += dM[:, f]^T @ V[:, f]  (V recomputed, as the im2col path recomputes its columns)
+              dV[:, f] = dM[:, f] @ U[f]  --input_transform_adjoint--> gxp --NCHW, crop--> grad_x
+The filter transform U = G g G^T and the weight gradient G^T dU G work on the small [O, C, 5, 5]
+weights in float64. 36/100 of the direct method's multiplies; in float32 the outputs differ from
+torch's by about 2.5x torch's own rounding error (measured at the CIFAR shapes).
+"""
+import numpy as np
+
+from ..kernels.winograd import (FILTER, input_transform, input_transform_adjoint,
+                                nchw_to_padded_nhwc, output_transform, output_transform_adjoint,
+                                padded_nhwc_to_nchw)
+from .. import backends
+from .tiles import items_per_tile, run_tiles, sum_shares
+
+KERNEL_SIZE = 5
+MIN_CHANNELS = 16
+"""Fewer input or output channels than this leaves the GEMMs too thin to pay for the transforms
+(CIFAR's first layer, 3 channels in, stays with im2col)."""
+
+
+def applies(channels, weight_shape, stride, dilation, groups):
+    """Whether a layer runs here: a 5x5 kernel, stride 1, no dilation, one group, at least
+    MIN_CHANNELS in and out, and ``minitorch_cv.backends.winograd.enabled``."""
+    out_channels, _, kernel_h, kernel_w = weight_shape
+    return (backends.winograd.enabled and (kernel_h, kernel_w) == (KERNEL_SIZE, KERNEL_SIZE) and stride == (1, 1) and dilation == (1, 1)
+            and groups == 1 and min(channels, out_channels) >= MIN_CHANNELS)
+
+
+class _Plan:
+    """Sizes and per-dtype transform matrices for one layer call."""
+
+    def __init__(self, x, weight, padding, out_h, out_w):
+        self.batch, self.channels = x.shape[:2]
+        self.out_channels = weight.shape[0]
+        self.pad_top, self.pad_left = padding[0], padding[2]
+        self.out_h, self.out_w = out_h, out_w
+        self.tiles_h, self.tiles_w = -(-out_h // 2), -(-out_w // 2)
+        self.tiles_per_image = self.tiles_h * self.tiles_w
+        self.plane = (2 * self.tiles_h + 4, 2 * self.tiles_w + 4)
+        self.dtype = x.dtype
+        floats = (self.plane[0] * self.plane[1] * self.channels
+                  + 36 * self.tiles_per_image * (self.channels + self.out_channels)
+                  + 4 * self.tiles_per_image * self.out_channels)
+        self.per_tile = items_per_tile(self.batch, floats * x.itemsize)
+
+    def padded(self, channels):
+        """A zeroed channels-last plane buffer for a tile of images."""
+        return np.zeros((self.per_tile, *self.plane, channels), self.dtype)
+
+    def frequencies(self, images, channels, buffer):
+        """A [images * tiles, 36, channels] view on the start of ``buffer``."""
+        rows = images * self.tiles_per_image
+        return buffer[:36 * rows * channels].reshape(rows, 36, channels)
+
+    def transform_input(self, x, xp, V):
+        nchw_to_padded_nhwc(x, xp, self.pad_top, self.pad_left)
+        input_transform(xp, _flat(V), self.tiles_h, self.tiles_w)
+
+
+def _flat(frequencies):
+    """[T, 36, C] as [T, 36 * C], the kernels' view."""
+    return frequencies.reshape(frequencies.shape[0], -1)
+
+
+def _by_frequency(frequencies):
+    """[T, 36, C] as [36, T, C] (a strided view): the stack of per-frequency GEMM operands."""
+    return frequencies.transpose(1, 0, 2)
+
+
+def filter_transform(weight):
+    """U [36, O, C] = G g G^T per (out, in) channel pair, computed in float64."""
+    out_channels, channels = weight.shape[:2]
+    rows = np.tensordot(weight.astype(np.float64), FILTER, axes=([3], [1]))      # [O, C, 5, j]
+    both = np.tensordot(FILTER, rows, axes=([1], [2]))                              # [i, O, C, j]
+    return np.ascontiguousarray(both.transpose(3, 0, 1, 2)).reshape(36, out_channels, channels).astype(weight.dtype)
+
+
+def filter_transform_adjoint(grad_U, weight_shape):
+    """The weight gradient [O, C, 5, 5] = G^T dU G, from dU [36, O, C] (the adjoint of ``filter_transform``)."""
+    out_channels, channels = weight_shape[:2]
+    both = grad_U.astype(np.float64).reshape(6, 6, out_channels, channels)          # [j, i, O, C]
+    rows = np.tensordot(FILTER, both, axes=([0], [1]))                              # [kh, j, O, C]
+    grad = np.tensordot(rows, FILTER, axes=([1], [0]))                              # [kh, O, C, kw]
+    return np.ascontiguousarray(grad.transpose(1, 2, 0, 3))
+
+
+def forward(x, weight, bias, padding, out_h, out_w):
+    """The convolution [N, O, out_h, out_w] and the state ``backward`` needs."""
+    plan = _Plan(x, weight, padding, out_h, out_w)
+    U = filter_transform(weight)
+    U_t = np.ascontiguousarray(U.transpose(0, 2, 1))
+    bias = np.empty(0, x.dtype) if bias is None else bias
+    out = np.empty((plan.batch, plan.out_channels, out_h, out_w), x.dtype)
+    size = 36 * plan.per_tile * plan.tiles_per_image
+
+    def forward_tiles(tiles):
+        xp = plan.padded(plan.channels)
+        yp = np.empty((plan.per_tile, 2 * plan.tiles_h, 2 * plan.tiles_w, plan.out_channels), x.dtype)
+        V_buffer = np.empty(size * plan.channels, x.dtype)
+        M_buffer = np.empty(size * plan.out_channels, x.dtype)
+        for start, stop in tiles:
+            images = stop - start
+            V = plan.frequencies(images, plan.channels, V_buffer)
+            M = plan.frequencies(images, plan.out_channels, M_buffer)
+            plan.transform_input(x[start:stop], xp[:images], V)
+            np.matmul(_by_frequency(V), U_t, out=_by_frequency(M))
+            output_transform(_flat(M), yp[:images], plan.tiles_h, plan.tiles_w)
+            padded_nhwc_to_nchw(yp[:images], bias, out[start:stop], 0, 0)
+
+    run_tiles(forward_tiles, plan.batch, plan.per_tile)
+    return out, (plan, U)
+
+
+def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
+    """(grad_x, grad_weight, grad_bias) of the convolution, each None where not needed."""
+    plan, U = state
+    grad_x = np.empty(x.shape, x.dtype) if needs_x else None
+    size = 36 * plan.per_tile * plan.tiles_per_image
+    no_bias = np.empty(0, x.dtype)
+
+    def backward_tiles(tiles):
+        gy = np.zeros((plan.per_tile, 2 * plan.tiles_h, 2 * plan.tiles_w, plan.out_channels), x.dtype)
+        dM_buffer = np.empty(size * plan.out_channels, x.dtype)
+        V_buffer = np.empty(size * plan.channels, x.dtype)
+        xp = plan.padded(plan.channels) if needs_weight else None
+        gxp = plan.padded(plan.channels) if needs_x else None
+        grad_U = np.zeros((36, plan.out_channels, plan.channels), x.dtype) if needs_weight else None
+        product = np.empty_like(grad_U) if needs_weight else None
+        grad_bias = np.zeros(plan.out_channels, x.dtype) if needs_bias else None
+        for start, stop in tiles:
+            images = stop - start
+            nchw_to_padded_nhwc(grad[start:stop], gy[:images], 0, 0)
+            if needs_bias:
+                grad_bias += gy[:images].reshape(-1, plan.out_channels).sum(axis=0)
+            dM = plan.frequencies(images, plan.out_channels, dM_buffer)
+            output_transform_adjoint(gy[:images], _flat(dM), plan.tiles_h, plan.tiles_w)
+            V = plan.frequencies(images, plan.channels, V_buffer)
+            if needs_weight:
+                plan.transform_input(x[start:stop], xp[:images], V)
+                np.matmul(dM.transpose(1, 2, 0), _by_frequency(V), out=product)
+                grad_U += product
+            if needs_x:
+                np.matmul(_by_frequency(dM), U, out=_by_frequency(V))
+                input_transform_adjoint(_flat(V), gxp[:images], plan.tiles_h, plan.tiles_w)
+                padded_nhwc_to_nchw(gxp[:images], no_bias, grad_x[start:stop], plan.pad_top, plan.pad_left)
+        return grad_U, grad_bias
+
+    grad_U, grad_bias = sum_shares(run_tiles(backward_tiles, plan.batch, plan.per_tile))
+    grad_weight = filter_transform_adjoint(grad_U, weight_shape).astype(x.dtype) if needs_weight else None
+    return grad_x, grad_weight, grad_bias

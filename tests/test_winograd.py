@@ -1,0 +1,117 @@
+"""Winograd F(2x2, 5x5) convolutions (ops/conv_winograd.py, kernels/winograd.py) against torch.
+
+The transforms written out in the kernels are checked against the matrices they come from, the
+filter transform against its adjoint, and the whole layer (forward, input, weight and bias
+gradients) against torch over a grid of odd shapes: sizes that leave partial tiles, asymmetric
+and 'valid' padding, batches that split into several tiles of images over the worker threads.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minitorch_cv
+from minitorch_cv.autograd.gradcheck import gradcheck
+from minitorch_cv.kernels import winograd
+from minitorch_cv.ops import conv_winograd
+from minitorch_cv.ops.conv import conv2d
+from torch_parity import compare
+from test_conv import covering_grid
+
+UNIT = np.eye(6)
+
+
+@pytest.mark.parametrize("formula, matrix", [
+    (winograd.input_rows, winograd.INPUT_T),
+    (winograd.input_rows_adjoint, winograd.INPUT_T.T),
+    (winograd.output_rows, winograd.OUTPUT_T),
+    (winograd.output_rows_adjoint, winograd.OUTPUT_T.T),
+])
+def test_written_out_transforms_equal_their_matrices(formula, matrix):
+    columns = [formula(*UNIT[k, :matrix.shape[1]]) for k in range(matrix.shape[1])]
+    np.testing.assert_array_equal(np.array(columns).T, matrix)
+
+
+def test_matrices_compute_a_five_tap_correlation():
+    """A^T [(G g) * (B^T d)] is the 2-output correlation of any 6 inputs d with any 5 taps g."""
+    rng = np.random.default_rng(0)
+    d, g = rng.standard_normal(6), rng.standard_normal(5)
+    fast = winograd.OUTPUT_T @ ((winograd.FILTER @ g) * (winograd.INPUT_T @ d))
+    np.testing.assert_allclose(fast, [d[0:5] @ g, d[1:6] @ g], rtol=1e-13, atol=1e-13)
+
+
+def test_filter_transform_adjoint():
+    rng = np.random.default_rng(1)
+    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((36, 3, 4))
+    left = np.sum(conv_winograd.filter_transform(weight) * grad_U)
+    right = np.sum(weight * conv_winograd.filter_transform_adjoint(grad_U, weight.shape))
+    assert left == pytest.approx(right, rel=1e-12)
+
+
+WINOGRAD_SETTINGS = {
+    "channels": [(16, 16), (17, 24), (32, 16), (16, 33)],
+    "size": [(5, 5), (7, 9), (8, 8), (16, 16), (6, 11), (13, 10)],
+    "padding": [0, 1, 2, (1, 2), "same", "valid", (2, 0)],
+    "batch": [1, 3, 7],
+    "bias": [True, False],
+    "dtype": ["float32", "float64"],
+}
+WINOGRAD_CASES = covering_grid(WINOGRAD_SETTINGS, 24, seed=5)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=[f"case{i}" for i in range(len(WINOGRAD_CASES))])
+def test_winograd_conv2d_matches_torch(case):
+    rng = np.random.default_rng(7)
+    (channels, out_channels), batch = case["channels"], case["batch"]
+    x = rng.standard_normal((batch, channels) + case["size"])
+    w = rng.standard_normal((out_channels, channels, 5, 5)) / np.sqrt(25 * channels)
+    arrays = [x, w, rng.standard_normal(out_channels)] if case["bias"] else [x, w]
+    padding = case["padding"]
+    compare(lambda T, *t: (conv2d if T is minitorch_cv else torch.nn.functional.conv2d)(*t, padding=padding),
+            arrays, op="conv2d (winograd)", dtype=case["dtype"], kind="winograd", seed=8)
+
+
+def test_tiles_over_worker_threads_add_up(monkeypatch):
+    """Several tiles of images per worker, both workers busy: same as one tile at a time."""
+    rng = np.random.default_rng(3)
+    x = minitorch_cv.tensor(rng.standard_normal((9, 16, 8, 8)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((16, 16, 5, 5)) * 0.05, requires_grad=True)
+    previous = minitorch_cv.get_num_threads()
+    minitorch_cv.set_num_threads(2)
+    try:
+        conv2d(x, w, padding=2).pow(2).sum().backward()
+        expected = x.grad.numpy().copy(), w.grad.numpy().copy()
+        x.grad = w.grad = None
+        monkeypatch.setattr(conv_winograd, "items_per_tile", lambda count, size: 2)
+        conv2d(x, w, padding=2).pow(2).sum().backward()
+    finally:
+        minitorch_cv.set_num_threads(previous)
+    np.testing.assert_allclose(x.grad.numpy(), expected[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), expected[1], rtol=1e-12, atol=1e-12)
+
+
+def test_gradcheck_float64():
+    rng = np.random.default_rng(4)
+    x = minitorch_cv.tensor(rng.standard_normal((1, 16, 6, 5)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((16, 16, 5, 5)) * 0.05, requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(16), requires_grad=True)
+    assert gradcheck(lambda *t: conv2d(*t, padding=(1, 2)), (x, w, b))
+
+
+@pytest.mark.parametrize("channels, kernel, stride, groups, enabled, expected", [
+    (16, 5, 1, 1, True, True),
+    (3, 5, 1, 1, True, False),        # too few channels in: im2col
+    (16, 3, 1, 1, True, False),       # not 5x5
+    (16, 5, 2, 1, True, False),       # strided
+    (16, 5, 1, 2, True, False),       # grouped
+    (16, 5, 1, 1, False, False),      # switched off
+])
+def test_which_layers_take_winograd(monkeypatch, channels, kernel, stride, groups, enabled, expected):
+    calls = []
+    original = conv_winograd.forward
+    monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append(1) or original(*a))
+    x = minitorch_cv.zeros(1, channels * groups, 8, 8)
+    w = minitorch_cv.zeros(16 * groups, channels, kernel, kernel)
+    with minitorch_cv.backends.winograd.flags(enabled=enabled):
+        conv2d(x, w, stride=stride, padding=2, groups=groups)
+    assert bool(calls) is expected
+    assert minitorch_cv.backends.winograd.enabled is True
