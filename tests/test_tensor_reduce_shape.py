@@ -4,6 +4,8 @@ import zlib
 import numpy as np
 import pytest
 
+import minitorch_cv
+
 from torch_parity import compare
 
 DTYPES = ["float32", "float64"]
@@ -230,3 +232,21 @@ def test_norm(name, dtype):
     x = _normal(_rng("norm", name), (3, 4))
     compare(NORMS[name], [x], op="norm", dtype=dtype)
     compare(lambda T, a: NORMS[name](T, a * 0), [x], op="norm at zero", dtype=dtype)
+
+
+@pytest.mark.parametrize("op", ["matmul", "linear"])
+def test_large_products_split_over_workers_match_torch(op):
+    """Products above PARALLEL_MIN_FLOPS run their rows on the worker threads (BLAS at one thread)."""
+    from minitorch_cv.ops.linalg import PARALLEL_MIN_FLOPS
+    rng = np.random.default_rng(21)
+    a, b = rng.standard_normal((301, 203)), rng.standard_normal((203, 400))
+    assert 2 * 301 * 203 * 400 >= PARALLEL_MIN_FLOPS
+    previous = minitorch_cv.get_num_threads()
+    minitorch_cv.set_num_threads(2)
+    try:
+        if op == "matmul":
+            compare(lambda T, x, y: T.matmul(x, y), [a, b], op="matmul", dtype="float64")
+        else:
+            compare(lambda T, x, w: T.nn.functional.linear(x, w), [a, b.T.copy()], op="linear", dtype="float64")
+    finally:
+        minitorch_cv.set_num_threads(previous)

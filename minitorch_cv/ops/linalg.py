@@ -2,7 +2,29 @@
 import numpy as np
 
 from ..autograd.function import Function, tensor_type
+from ..threads import get_num_threads
 from .elementwise import unbroadcast
+from .tiles import run_tiles
+
+PARALLEL_MIN_FLOPS = 2 ** 24
+"""From this many floating-point operations (about 0.2 ms of one core), a 2-D product is split
+over the worker threads; NumPy's BLAS itself runs one thread (see ``threads.py``)."""
+
+
+def product(a, b):
+    """``np.matmul(a, b)``; a large 2-D product has its rows split over the worker threads."""
+    workers = get_num_threads()
+    if (a.ndim != 2 or b.ndim != 2 or a.shape[0] < 2 * workers
+            or 2 * a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_MIN_FLOPS):
+        return np.matmul(a, b)
+    out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+
+    def rows(tiles):
+        for start, stop in tiles:
+            np.matmul(a[start:stop], b, out=out[start:stop])
+
+    run_tiles(rows, a.shape[0], -(-a.shape[0] // workers))
+    return out
 
 
 def _as_matrices(a, b, grad):
@@ -23,7 +45,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -31,9 +53,9 @@ class MatMul(Function):
         a2, b2, grad2 = _as_matrices(a, b, grad)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(np.matmul(grad2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+            ga = unbroadcast(product(grad2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
-            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), grad2), b2.shape).reshape(b.shape)
+            gb = unbroadcast(product(np.swapaxes(a2, -1, -2), grad2), b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -88,7 +110,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x, weight.T)
+        out = product(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -98,7 +120,7 @@ class Linear(Function):
         x, weight = ctx.saved_arrays
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         rows = grad.reshape(-1, grad.shape[-1])
-        grad_x = np.matmul(grad, weight) if needs_x else None
-        grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if needs_weight else None
+        grad_x = product(grad, weight) if needs_x else None
+        grad_weight = product(rows.T, x.reshape(-1, x.shape[-1])) if needs_weight else None
         grad_bias = rows.sum(axis=0) if needs_bias else None
         return grad_x, grad_weight, grad_bias

@@ -1,4 +1,5 @@
-"""Split a batch into tiles and run them on worker threads, each worker with a one-thread BLAS.
+"""Split a batch into tiles and run them on worker threads, each worker with a one-thread BLAS
+(``threads.py`` keeps NumPy's BLAS at one thread).
 
 This is the library's only parallelism for convolution and pooling: one pool of worker threads
 running serial numba kernels (numba's own parallel loops are not used, so no second thread pool
@@ -13,13 +14,10 @@ GEMM on buffers small enough to stay in its cache. Both release the GIL, so the 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from threadpoolctl import ThreadpoolController
-
 from ..threads import get_num_threads
 
 _lock = threading.Lock()
 _executor = None
-_blas_libraries = None
 
 
 def items_per_tile(count, bytes_per_item, budget=1536 * 1024):
@@ -32,9 +30,8 @@ def run_tiles(work, count, per_tile):
     covering ``range(count)``.
 
     Returns the workers' results in tile order. With one share (one thread, or one tile) the
-    work runs inline and the BLAS keeps its own threads; otherwise the calling thread and
-    ``get_num_threads() - 1`` pool threads take one share each, with the BLAS limited to one
-    thread meanwhile.
+    work runs inline; otherwise the calling thread and ``get_num_threads() - 1`` pool threads take
+    one share each.
     """
     workers = min(get_num_threads(), -(-count // per_tile))
     if workers <= 1:
@@ -48,17 +45,9 @@ def run_tiles(work, count, per_tile):
     shares = [tiles[w * tile_count // workers:(w + 1) * tile_count // workers] for w in range(workers)]
     with _lock:
         executor = _get_executor(workers - 1)
-        libraries = _blas()
-        previous = [library.get_num_threads() for library in libraries]
-        for library in libraries:
-            library.set_num_threads(1)
-        try:
-            others = [executor.submit(work, share) for share in shares[1:]]
-            first = work(shares[0])
-            return [first] + [future.result() for future in others]
-        finally:
-            for library, threads in zip(libraries, previous):
-                library.set_num_threads(threads)
+        others = [executor.submit(work, share) for share in shares[1:]]
+        first = work(shares[0])
+        return [first] + [future.result() for future in others]
 
 
 def sum_shares(shares):
@@ -80,10 +69,3 @@ def _get_executor(workers):
         _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minitorch_cv-tile")
     return _executor
 
-
-def _blas():
-    """The loaded BLAS libraries (NumPy's OpenBLAS), found once."""
-    global _blas_libraries
-    if _blas_libraries is None:
-        _blas_libraries = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
-    return _blas_libraries
