@@ -291,3 +291,40 @@ def input_transform_adjoint(dV, gxp, tiles_h, tiles_w):
                     flat_gxp[g + R3] += a3
                     flat_gxp[g + R4] += a4
                     flat_gxp[g + R5] += a5
+
+
+# One call per tile of images for each stage, so that the worker threads meet the GIL (taken
+# for every call into numba) as rarely as possible.
+
+@kernel
+def input_tiles(x, xp, V, pad_top, pad_left, tiles_h, tiles_w):
+    """``V`` [T, 36 * C] from NCHW ``x``: ``nchw_to_padded_nhwc``, then ``input_transform``."""
+    nchw_to_padded_nhwc(x, xp, pad_top, pad_left)
+    input_transform(xp, V, tiles_h, tiles_w)
+
+
+@kernel
+def output_tiles(M, yp, bias, out, tiles_h, tiles_w):
+    """NCHW ``out`` (+ ``bias``, empty for none) from ``M`` [T, 36 * O]: ``output_transform``, then
+    ``padded_nhwc_to_nchw``."""
+    output_transform(M, yp, tiles_h, tiles_w)
+    padded_nhwc_to_nchw(yp, bias, out, 0, 0)
+
+
+@kernel
+def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
+    """``dM`` [T, 36 * O] from the NCHW output gradient, through ``gy`` (zero border kept), and
+    ``grad_bias += grad`` summed over images and pixels (skipped when ``grad_bias`` is empty)."""
+    nchw_to_padded_nhwc(grad, gy, 0, 0)
+    output_transform_adjoint(gy, dM, tiles_h, tiles_w)
+    if grad_bias.shape[0]:
+        for n in range(grad.shape[0]):
+            for o in range(grad.shape[1]):
+                grad_bias[o] += grad[n, o].sum()
+
+
+@kernel
+def input_grad_tiles(dV, gxp, grad_x, pad_top, pad_left, tiles_h, tiles_w):
+    """NCHW ``grad_x`` from ``dV`` [T, 36 * C]: ``input_transform_adjoint``, then the crop back."""
+    input_transform_adjoint(dV, gxp, tiles_h, tiles_w)
+    padded_nhwc_to_nchw(gxp, np.empty(0, gxp.dtype), grad_x, pad_top, pad_left)

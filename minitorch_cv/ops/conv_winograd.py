@@ -12,9 +12,7 @@ torch's by about 2.5x torch's own rounding error (measured at the CIFAR shapes).
 """
 import numpy as np
 
-from ..kernels.winograd import (FILTER, input_transform, input_transform_adjoint,
-                                nchw_to_padded_nhwc, output_transform, output_transform_adjoint,
-                                padded_nhwc_to_nchw)
+from ..kernels.winograd import FILTER, input_grad_tiles, input_tiles, output_grad_tiles, output_tiles
 from .. import backends
 from .tiles import items_per_tile, run_tiles, sum_shares
 
@@ -54,23 +52,15 @@ class _Plan:
         return np.zeros((self.per_tile, *self.plane, channels), self.dtype)
 
     def frequencies(self, images, channels, buffer):
-        """A [images * tiles, 36, channels] view on the start of ``buffer``."""
+        """For a tile of ``images``: a [T, 36 * channels] view on the start of ``buffer`` (the
+        kernels' view) and the same as [36, T, channels] (the stack of per-frequency GEMM operands)."""
         rows = images * self.tiles_per_image
-        return buffer[:36 * rows * channels].reshape(rows, 36, channels)
+        flat = buffer[:36 * rows * channels].reshape(rows, 36 * channels)
+        return flat, flat.reshape(rows, 36, channels).transpose(1, 0, 2)
 
-    def transform_input(self, x, xp, V):
-        nchw_to_padded_nhwc(x, xp, self.pad_top, self.pad_left)
-        input_transform(xp, _flat(V), self.tiles_h, self.tiles_w)
-
-
-def _flat(frequencies):
-    """[T, 36, C] as [T, 36 * C], the kernels' view."""
-    return frequencies.reshape(frequencies.shape[0], -1)
-
-
-def _by_frequency(frequencies):
-    """[T, 36, C] as [36, T, C] (a strided view): the stack of per-frequency GEMM operands."""
-    return frequencies.transpose(1, 0, 2)
+    def output_buffer(self, channels):
+        """A zeroed channels-last buffer of whole output tiles for a tile of images."""
+        return np.zeros((self.per_tile, 2 * self.tiles_h, 2 * self.tiles_w, channels), self.dtype)
 
 
 def filter_transform(weight):
@@ -100,18 +90,16 @@ def forward(x, weight, bias, padding, out_h, out_w):
     size = 36 * plan.per_tile * plan.tiles_per_image
 
     def forward_tiles(tiles):
-        xp = plan.padded(plan.channels)
-        yp = np.empty((plan.per_tile, 2 * plan.tiles_h, 2 * plan.tiles_w, plan.out_channels), x.dtype)
+        xp, yp = plan.padded(plan.channels), plan.output_buffer(plan.out_channels)
         V_buffer = np.empty(size * plan.channels, x.dtype)
         M_buffer = np.empty(size * plan.out_channels, x.dtype)
         for start, stop in tiles:
             images = stop - start
-            V = plan.frequencies(images, plan.channels, V_buffer)
-            M = plan.frequencies(images, plan.out_channels, M_buffer)
-            plan.transform_input(x[start:stop], xp[:images], V)
-            np.matmul(_by_frequency(V), U_t, out=_by_frequency(M))
-            output_transform(_flat(M), yp[:images], plan.tiles_h, plan.tiles_w)
-            padded_nhwc_to_nchw(yp[:images], bias, out[start:stop], 0, 0)
+            V, V_stack = plan.frequencies(images, plan.channels, V_buffer)
+            M, M_stack = plan.frequencies(images, plan.out_channels, M_buffer)
+            input_tiles(x[start:stop], xp[:images], V, plan.pad_top, plan.pad_left, plan.tiles_h, plan.tiles_w)
+            np.matmul(V_stack, U_t, out=M_stack)
+            output_tiles(M, yp[:images], bias, out[start:stop], plan.tiles_h, plan.tiles_w)
 
     run_tiles(forward_tiles, plan.batch, plan.per_tile)
     return out, (plan, U)
@@ -122,34 +110,30 @@ def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
     plan, U = state
     grad_x = np.empty(x.shape, x.dtype) if needs_x else None
     size = 36 * plan.per_tile * plan.tiles_per_image
-    no_bias = np.empty(0, x.dtype)
 
     def backward_tiles(tiles):
-        gy = np.zeros((plan.per_tile, 2 * plan.tiles_h, 2 * plan.tiles_w, plan.out_channels), x.dtype)
+        gy = plan.output_buffer(plan.out_channels)
         dM_buffer = np.empty(size * plan.out_channels, x.dtype)
         V_buffer = np.empty(size * plan.channels, x.dtype)
         xp = plan.padded(plan.channels) if needs_weight else None
         gxp = plan.padded(plan.channels) if needs_x else None
         grad_U = np.zeros((36, plan.out_channels, plan.channels), x.dtype) if needs_weight else None
         product = np.empty_like(grad_U) if needs_weight else None
-        grad_bias = np.zeros(plan.out_channels, x.dtype) if needs_bias else None
+        grad_bias = np.zeros(plan.out_channels if needs_bias else 0, x.dtype)
         for start, stop in tiles:
             images = stop - start
-            nchw_to_padded_nhwc(grad[start:stop], gy[:images], 0, 0)
-            if needs_bias:
-                grad_bias += gy[:images].reshape(-1, plan.out_channels).sum(axis=0)
-            dM = plan.frequencies(images, plan.out_channels, dM_buffer)
-            output_transform_adjoint(gy[:images], _flat(dM), plan.tiles_h, plan.tiles_w)
-            V = plan.frequencies(images, plan.channels, V_buffer)
+            dM, dM_stack = plan.frequencies(images, plan.out_channels, dM_buffer)
+            output_grad_tiles(grad[start:stop], gy[:images], dM, grad_bias, plan.tiles_h, plan.tiles_w)
+            V, V_stack = plan.frequencies(images, plan.channels, V_buffer)
             if needs_weight:
-                plan.transform_input(x[start:stop], xp[:images], V)
-                np.matmul(dM.transpose(1, 2, 0), _by_frequency(V), out=product)
+                input_tiles(x[start:stop], xp[:images], V, plan.pad_top, plan.pad_left, plan.tiles_h, plan.tiles_w)
+                np.matmul(dM_stack.transpose(0, 2, 1), V_stack, out=product)
                 grad_U += product
             if needs_x:
-                np.matmul(_by_frequency(dM), U, out=_by_frequency(V))
-                input_transform_adjoint(_flat(V), gxp[:images], plan.tiles_h, plan.tiles_w)
-                padded_nhwc_to_nchw(gxp[:images], no_bias, grad_x[start:stop], plan.pad_top, plan.pad_left)
-        return grad_U, grad_bias
+                np.matmul(dM_stack, U, out=V_stack)
+                input_grad_tiles(V, gxp[:images], grad_x[start:stop], plan.pad_top, plan.pad_left,
+                                 plan.tiles_h, plan.tiles_w)
+        return grad_U, grad_bias if needs_bias else None
 
     grad_U, grad_bias = sum_shares(run_tiles(backward_tiles, plan.batch, plan.per_tile))
     grad_weight = filter_transform_adjoint(grad_U, weight_shape).astype(x.dtype) if needs_weight else None
