@@ -19,10 +19,11 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      set_rng_state)
 from .serialization import load, save
 from .tensor import Size, Tensor, as_tensor, from_numpy, is_tensor, tensor
-from .threads import get_num_threads, set_num_threads, single_thread_blas
-from . import backends, nn, optim
+from .threads import get_num_threads, set_num_threads
+from . import allocator, backends, nn, optim, threads
 
-single_thread_blas()
+threads.single_thread_blas()
+allocator.keep_freed_memory()
 
 float = float32
 double = float64
