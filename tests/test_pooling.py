@@ -159,3 +159,23 @@ POOL_ERRORS = [
 @pytest.mark.parametrize("name, fn, message", POOL_ERRORS, ids=[e[0] for e in POOL_ERRORS])
 def test_errors(name, fn, message):
     assert message in same_error(fn, distinct_values((1, 2, 5, 5), seed=9).astype(np.float32))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 9, 8), (4, 6, 6), (1, 1, 2, 2)])
+def test_no_grad_pools_without_indices_like_torch(shape, monkeypatch):
+    """Under no_grad (or on an input that needs no gradient) the plain 2x2 case writes no
+    indices; the values stay torch's, NaN and ties included."""
+    from minitorch_cv.kernels import maxpool
+    from minitorch_cv.ops import pooling
+    calls = []
+    monkeypatch.setattr(pooling, "max_pool2x2_values", lambda *a: calls.append(1) or maxpool.max_pool2x2_values(*a))
+    x = np.random.default_rng(30).integers(0, 3, shape).astype(np.float32)
+    x.flat[::7] = np.nan
+    expected = torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
+    with minitorch_cv.no_grad():
+        out = max_pool2d(minitorch_cv.tensor(x, requires_grad=True), 2)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(max_pool2d(minitorch_cv.tensor(x), 2).numpy(), expected)
+    assert len(calls) == 2
+    out = max_pool2d(minitorch_cv.tensor(x, requires_grad=True), 2)
+    assert out.requires_grad and len(calls) == 2

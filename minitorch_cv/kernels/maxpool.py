@@ -97,3 +97,20 @@ def max_pool2x2_forward(x, out, indices):
                 out_row[ow] = best
                 index_row[ow] = best_index
 
+
+
+@kernel
+def max_pool2x2_values(x, out):
+    """``max_pool2x2_forward`` without the argmax, for when no gradient will be asked for
+    (inference): the same values, NaN included, and no int64 index array to write."""
+    planes, height, width = x.shape
+    out_h, out_w = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for oh in range(out_h):
+            top, bottom, out_row = x[p, 2 * oh], x[p, 2 * oh + 1], out[p, oh]
+            for ow in range(out_w):
+                best = top[2 * ow]
+                for value in (top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]):
+                    if value > best or value != value:
+                        best = value
+                out_row[ow] = best

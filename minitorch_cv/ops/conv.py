@@ -10,7 +10,8 @@ The batch is cut into tiles of a few images, spread over worker threads (``ops/t
 per tile (the column layout is documented in ``kernels/im2col.py``):
     forward   x --im2col--> cols [C*kH*kW, n*OH*OW]   result = W [O, C/g*kH*kW] @ cols
               result [O, n*OH*OW] --> out (NCHW, + bias)
-              (with many taps, result.T = cols.T @ W.T instead: see _TRANSPOSED_MIN_TAPS)
+              (one group and few taps: out[i] = [W | bias] @ [cols_i; 1] straight into NCHW per
+              image; with many taps, result.T = cols.T @ W.T: see _TRANSPOSED_MIN_TAPS)
     backward  grad (NCHW) --> grad_result [O, n*OH*OW]
               grad_W.T += cols @ grad_result.T    grad_cols = W.T @ grad_result --col2im--> grad_x
 Each group is a contiguous block of rows of ``cols``, ``W`` and ``result``.
@@ -65,15 +66,24 @@ class Conv2d(Function):
         taps_per_group = weight_rows.shape[1]
         transposed = taps_per_group >= _TRANSPOSED_MIN_TAPS
         weight_t = _per_group_transposed(weight_rows, groups) if transposed else None
+        # One group, few taps: the GEMM writes each image's output in place, the bias riding
+        # along as an extra column of weights times a row of ones in the columns.
+        direct = groups == 1 and not transposed
+        rows = taps + 1 if direct and bias.size else taps
+        weight_direct = np.hstack([weight_rows, bias[:, None]]) if rows > taps else weight_rows
 
         def forward_tiles(tiles):
-            cols_buffer = np.empty(taps * per_tile * pixels, dtype=x.dtype)
-            result_buffer = np.empty(out_channels * per_tile * pixels, dtype=x.dtype)
+            cols_buffer = np.empty(rows * per_tile * pixels, dtype=x.dtype)
+            result_buffer = None if direct else np.empty(out_channels * per_tile * pixels, dtype=x.dtype)
             for start, stop in tiles:
                 columns = (stop - start) * pixels
-                cols = cols_buffer[:taps * columns].reshape(taps, columns)
-                im2col(x[start:stop], cols, *geometry)
-                if transposed:
+                cols = cols_buffer[:rows * columns].reshape(rows, columns)
+                im2col(x[start:stop], cols[:taps], *geometry)
+                if direct:
+                    cols[taps:] = 1
+                    per_image = cols.reshape(rows, stop - start, pixels).transpose(1, 0, 2)
+                    np.matmul(weight_direct, per_image, out=out[start:stop])
+                elif transposed:
                     result_t = result_buffer[:out_channels * columns].reshape(groups, columns, -1)
                     for g in range(groups):
                         cols_g = cols[g * taps_per_group:(g + 1) * taps_per_group]

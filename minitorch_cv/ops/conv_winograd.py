@@ -67,21 +67,23 @@ class _Plan:
         return np.zeros((self.per_tile, 2 * self.tiles_h, 2 * self.tiles_w, channels), self.dtype)
 
 
+# Both filter transforms as one float64 GEMM over all channel pairs: row 6*j + i of
+# kron(G, G) holds G[i, k] * G[j, l] at column 5*l + k.
+_FILTER_PAIRS = np.kron(FILTER, FILTER)
+
+
 def filter_transform(weight):
-    """U [36, O, C] = G g G^T per (out, in) channel pair, computed in float64."""
+    """U [36, O, C] = G g G^T per (out, in) channel pair (``U[6*j + i] = (G g G^T)[i, j]``), in float64."""
     out_channels, channels = weight.shape[:2]
-    rows = np.tensordot(weight.astype(np.float64), FILTER, axes=([3], [1]))      # [O, C, 5, j]
-    both = np.tensordot(FILTER, rows, axes=([1], [2]))                              # [i, O, C, j]
-    return np.ascontiguousarray(both.transpose(3, 0, 1, 2)).reshape(36, out_channels, channels).astype(weight.dtype)
+    taps = weight.astype(np.float64).transpose(3, 2, 0, 1).reshape(25, -1)        # [5*l + k, O*C]
+    return (_FILTER_PAIRS @ taps).astype(weight.dtype).reshape(36, out_channels, channels)
 
 
 def filter_transform_adjoint(grad_U, weight_shape):
     """The weight gradient [O, C, 5, 5] = G^T dU G, from dU [36, O, C] (the adjoint of ``filter_transform``)."""
     out_channels, channels = weight_shape[:2]
-    both = grad_U.astype(np.float64).reshape(6, 6, out_channels, channels)          # [j, i, O, C]
-    rows = np.tensordot(FILTER, both, axes=([0], [1]))                              # [kh, j, O, C]
-    grad = np.tensordot(rows, FILTER, axes=([1], [0]))                              # [kh, O, C, kw]
-    return np.ascontiguousarray(grad.transpose(1, 2, 0, 3))
+    taps = _FILTER_PAIRS.T @ grad_U.astype(np.float64).reshape(36, -1)              # [5*l + k, O*C]
+    return np.ascontiguousarray(taps.reshape(5, 5, out_channels, channels).transpose(2, 3, 1, 0))
 
 
 def forward(x, weight, bias, padding, out_h, out_w):

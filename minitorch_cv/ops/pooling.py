@@ -7,7 +7,8 @@ to the first maximum in row-major window order and NaN always wins, as in torch'
 import numpy as np
 
 from ..autograd.function import Function
-from ..kernels.maxpool import max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward
+from ..autograd.grad_mode import is_grad_enabled
+from ..kernels.maxpool import max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward, max_pool2x2_values
 from ..kernels.sizes import pool_output_size
 from ..tensor import Tensor
 from .conv import as_pair
@@ -18,27 +19,35 @@ class MaxPool2d(Function):
     """Max pooling of ``x`` [..., H, W] (any leading dims, pooled plane by plane); fills ``indices``.
 
     ``indices`` is an int64 array of the output's shape that the caller allocates (and may
-    return to the user); ``window`` is (kernel, stride, padding, dilation), each an (h, w) pair.
+    return to the user), or None when neither the caller nor a backward will read it (the plain
+    2x2 case then writes no indices at all); ``window`` is (kernel, stride, padding, dilation),
+    each an (h, w) pair; ``out_size`` the output's (height, width).
     """
 
     backward_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, indices, window):
+    def forward(ctx, x, indices, window, out_size):
         kernel, stride, padding, dilation = window
         height, width = x.shape[-2:]
         planes = x.reshape(-1, height, width)
         if not planes.flags.c_contiguous:
             planes = np.ascontiguousarray(planes)
-        out = np.empty(indices.shape, dtype=x.dtype)
+        out_shape = x.shape[:-2] + tuple(out_size)
+        out = np.empty(out_shape, dtype=x.dtype)
         out_planes = out.reshape(-1, *out.shape[-2:])
-        index_planes = indices.reshape(out_planes.shape)
         fast = _is_plain_2x2(window, out.shape[-2:], (height, width))
+        values_only = indices is None and fast
+        if indices is None and not fast:
+            indices = np.empty(out_shape, dtype=np.int64)
+        index_planes = None if values_only else indices.reshape(out_planes.shape)
         empty = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
 
         def pool_tiles(tiles):
             for start, stop in tiles:
-                if fast:
+                if values_only:
+                    max_pool2x2_values(planes[start:stop], out_planes[start:stop])
+                elif fast:
                     max_pool2x2_forward(planes[start:stop], out_planes[start:stop], index_planes[start:stop])
                 else:
                     max_pool2d_forward(planes[start:stop], out_planes[start:stop], index_planes[start:stop],
@@ -105,8 +114,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError(f"max_pool2d: input of shape {list(input.shape)} is too small for kernel_size={kernel}, "
                            f"stride={stride}, padding={padding}, dilation={dilation}: output would be "
                            f"{out_h} x {out_w}")
-    indices = np.empty(tuple(input.shape[:-2]) + (out_h, out_w), dtype=np.int64)
-    out = MaxPool2d.apply(input, indices, window=window)
+    wanted = return_indices or (input.requires_grad and is_grad_enabled())
+    indices = np.empty(tuple(input.shape[:-2]) + (out_h, out_w), dtype=np.int64) if wanted else None
+    out = MaxPool2d.apply(input, indices, window=window, out_size=(out_h, out_w))
     return (out, Tensor._wrap(indices)) if return_indices else out
 
 
