@@ -243,3 +243,26 @@ def test_errors(name, fn, message):
     x = rng.standard_normal((8, 3, 28, 28)).astype(np.float32)
     w = rng.standard_normal((32, 3, 5, 5)).astype(np.float32)
     assert message in same_error(fn, x, w)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bias, grad", [(True, [True, True, True]), (False, [True, True]),
+                                        (True, [False, True, True]), (True, [False, False, True]),
+                                        (True, [True, False, False])])
+def test_one_group_large_images_take_the_per_image_products(dtype, bias, grad, monkeypatch):
+    """The first CIFAR layer's path: 3 channels, 5x5, 17x16 outputs (>= _DIRECT_MIN_PIXELS), tiles
+    of 2 images over 2 workers; each subset of gradients asked for."""
+    from minitorch_cv.ops import conv as conv_module
+    assert 17 * 16 >= conv_module._DIRECT_MIN_PIXELS
+    monkeypatch.setattr(conv_module, "items_per_tile", lambda count, size: 2)
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((7, 3, 17, 16))
+    w = rng.standard_normal((8, 3, 5, 5)) / np.sqrt(75)
+    arrays = [x, w] + ([rng.standard_normal(8)] if bias else [])
+    previous = minitorch_cv.get_num_threads()
+    minitorch_cv.set_num_threads(2)
+    try:
+        compare(lambda T, *t: conv_fn(T)(*t, padding=2), arrays, op="conv2d", dtype=dtype, seed=17,
+                grad=grad[:len(arrays)])
+    finally:
+        minitorch_cv.set_num_threads(previous)

@@ -66,9 +66,9 @@ class Conv2d(Function):
         taps_per_group = weight_rows.shape[1]
         transposed = taps_per_group >= _TRANSPOSED_MIN_TAPS
         weight_t = _per_group_transposed(weight_rows, groups) if transposed else None
-        # One group, few taps: the GEMM writes each image's output in place, the bias riding
-        # along as an extra column of weights times a row of ones in the columns.
-        direct = groups == 1 and not transposed
+        # One group, few taps, large images: the GEMM writes each image's output in place, the
+        # bias riding along as an extra column of weights times a row of ones in the columns.
+        direct = groups == 1 and not transposed and pixels >= _DIRECT_MIN_PIXELS
         rows = taps + 1 if direct and bias.size else taps
         weight_direct = np.hstack([weight_rows, bias[:, None]]) if rows > taps else weight_rows
 
@@ -98,6 +98,7 @@ class Conv2d(Function):
         run_tiles(forward_tiles, batch, per_tile)
         ctx.save_for_backward(x, weight_rows)
         ctx.geometry, ctx.groups, ctx.weight_shape, ctx.per_tile = geometry, groups, weight.shape, per_tile
+        ctx.direct = direct
         return out.reshape(batch, out_channels, out_h, out_w)
 
     @staticmethod
@@ -113,6 +114,29 @@ class Conv2d(Function):
         grad_x = np.empty(x.shape, dtype=grad.dtype) if needs_x else None
         taps, columns_per_tile = weight_rows.shape[1] * ctx.groups, ctx.per_tile * out_h * out_w
         groups, geometry = ctx.groups, ctx.geometry
+
+        def direct_backward_tiles(tiles):
+            """One group: per image, [grad_W | grad_b].T += [cols_i; 1] @ grad_i.T and
+            grad_cols_i = W.T @ grad_i, straight from the NCHW gradient."""
+            rows = taps + 1 if needs_weight and needs_bias else taps
+            cols_buffer = np.empty(rows * columns_per_tile, dtype=grad.dtype)
+            grad_weight_t = np.zeros((rows, out_channels), grad.dtype)
+            grad_bias = np.zeros(out_channels, grad.dtype)
+            for start, stop in tiles:
+                cols = cols_buffer[:rows * (stop - start) * out_h * out_w].reshape(rows, -1)
+                per_image = cols.reshape(rows, stop - start, -1).transpose(1, 0, 2)
+                if needs_weight:
+                    im2col(x[start:stop], cols[:taps], *geometry)
+                    cols[taps:] = 1
+                    grad_weight_t += np.matmul(per_image, grad[start:stop].transpose(0, 2, 1)).sum(axis=0)
+                elif needs_bias:
+                    grad_bias += grad[start:stop].sum(axis=(0, 2))
+                if needs_x:
+                    np.matmul(weight_rows.T, grad[start:stop], out=per_image[:, :taps])
+                    col2im(cols[:taps], grad_x[start:stop], *geometry)
+            if rows > taps:
+                grad_bias = grad_weight_t[taps]
+            return grad_weight_t[None, :taps] if needs_weight else None, grad_bias if needs_bias else None
 
         def backward_tiles(tiles):
             grad_result_buffer = np.empty(out_channels * columns_per_tile, dtype=grad.dtype)
@@ -142,7 +166,8 @@ class Conv2d(Function):
                     col2im(cols, grad_x[start:stop], *geometry)
             return grad_weight_t, grad_bias
 
-        grad_weight_t, grad_bias = sum_shares(run_tiles(backward_tiles, batch, ctx.per_tile))
+        work = direct_backward_tiles if ctx.direct else backward_tiles
+        grad_weight_t, grad_bias = sum_shares(run_tiles(work, batch, ctx.per_tile))
         grad_weight = None
         if needs_weight:
             grad_weight = np.ascontiguousarray(grad_weight_t.transpose(0, 2, 1)).reshape(ctx.weight_shape)
@@ -154,6 +179,11 @@ class Conv2d(Function):
 # 7-10% less time, but with few taps (conv1, K = 75) the strided copy back to NCHW costs more
 # than the product saves.
 _TRANSPOSED_MIN_TAPS = 256
+
+# From this many output pixels per image, a one-group layer with fewer taps runs one GEMM per
+# image straight from and into NCHW (the first CIFAR layer: 1,024 pixels, 75 taps); smaller
+# images make those GEMMs too short, and they go through the [O, n*OH*OW] layout.
+_DIRECT_MIN_PIXELS = 256
 
 
 def _per_group_transposed(weight_rows, groups):
