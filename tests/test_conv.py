@@ -254,7 +254,7 @@ def test_one_group_large_images_take_the_per_image_products(dtype, bias, grad, m
     of 2 images over 2 workers; each subset of gradients asked for."""
     from minitorch_cv.ops import conv as conv_module
     assert 17 * 16 >= conv_module._DIRECT_MIN_PIXELS
-    monkeypatch.setattr(conv_module, "items_per_tile", lambda count, size: 2)
+    monkeypatch.setattr(conv_module, "items_per_tile", lambda count, size, budget=None: 2)
     rng = np.random.default_rng(16)
     x = rng.standard_normal((7, 3, 17, 16))
     w = rng.standard_normal((8, 3, 5, 5)) / np.sqrt(75)
