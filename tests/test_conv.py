@@ -77,7 +77,7 @@ def test_grid_covers_every_value():
 
 
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel lengths")
-@pytest.mark.parametrize("index, case", enumerate(CONV_CASES),
+@pytest.mark.parametrize("index, case", list(enumerate(CONV_CASES)),
                          ids=["-".join(f"{v}" for v in c.values()) for c in CONV_CASES])
 def test_conv2d_matches_torch(index, case):
     case = _fit(case)

@@ -46,7 +46,7 @@ def test_grid_covers_every_value():
         assert {repr(case[name]) for case in POOL_CASES} == {repr(v) for v in values}, name
 
 
-@pytest.mark.parametrize("index, case", enumerate(POOL_CASES),
+@pytest.mark.parametrize("index, case", list(enumerate(POOL_CASES)),
                          ids=["-".join(f"{v}" for v in c.values()) for c in POOL_CASES])
 def test_max_pool2d_matches_torch(index, case):
     case = _fit(case)
