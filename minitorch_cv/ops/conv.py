@@ -14,6 +14,7 @@ per tile (the column layout is documented in ``kernels/im2col.py``):
               image; with many taps, result.T = cols.T @ W.T: see _TRANSPOSED_MIN_TAPS)
     backward  grad (NCHW) --> grad_result [O, n*OH*OW]
               grad_W.T += cols @ grad_result.T    grad_cols = W.T @ grad_result --col2im--> grad_x
+              (the per-image forward above has a per-image backward: ``direct_backward_tiles``)
 Each group is a contiguous block of rows of ``cols``, ``W`` and ``result``.
 
 Memory decision: the backward recomputes each tile's columns instead of keeping them from the
