@@ -6,7 +6,7 @@ outputs of a 5x5 cross-correlation over a 6x6 input patch ``d`` is
     Y = A^T [ (G g G^T)  (.)  (B^T d B) ] A        (.) elementwise over the 6x6 "frequencies"
 
 so each output pixel costs 36/4 = 9 multiplies per channel pair instead of 25. Summed over input
-channels, the elementwise product becomes one GEMM per frequency ``f = 6*i + j``:
+channels, the elementwise product becomes one GEMM per frequency ``f = 6*j + i``:
 M[:, f] = V[:, f] @ U[f]^T. The backward passes are the adjoints of the same linear maps: the output
 gradient goes through A (``output_transform_adjoint``), the input gradient back through B
 (``input_transform_adjoint``), and the weight gradient through G (in ``ops/conv_winograd.py``).
@@ -117,14 +117,14 @@ def nchw_to_padded_nhwc(x, xp, pad_top, pad_left):
 
 @kernel
 def padded_nhwc_to_nchw(xp, bias, x, pad_top, pad_left):
-    """``x[n, c, h, w] = xp[n, h + pad_top, w + pad_left, c] (+ bias[c])``, zero where that lies
-    outside ``xp``; ``bias`` empty for none."""
+    """``x[n, c, h, w] = xp[n, h + pad_top, w + pad_left, c] + bias[c]``, zero where that lies
+    outside ``xp``."""
     batch, channels, height, width = x.shape
     rows = min(height, xp.shape[1] - pad_top)
     cols = min(width, xp.shape[2] - pad_left)
     for n in range(batch):
         for c in range(channels):
-            shift = bias[c] if bias.shape[0] else 0
+            shift = bias[c]
             for h in range(height):
                 row = x[n, c, h]
                 if h >= rows:
@@ -305,8 +305,7 @@ def input_tiles(x, xp, V, pad_top, pad_left, tiles_h, tiles_w):
 
 @kernel
 def output_tiles(M, yp, bias, out, tiles_h, tiles_w):
-    """NCHW ``out`` (+ ``bias``, empty for none) from ``M`` [T, 36 * O]: ``output_transform``, then
-    ``padded_nhwc_to_nchw``."""
+    """NCHW ``out`` + ``bias`` from ``M`` [T, 36 * O]: ``output_transform``, then ``padded_nhwc_to_nchw``."""
     output_transform(M, yp, tiles_h, tiles_w)
     padded_nhwc_to_nchw(yp, bias, out, 0, 0)
 
@@ -327,4 +326,4 @@ def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
 def input_grad_tiles(dV, gxp, grad_x, pad_top, pad_left, tiles_h, tiles_w):
     """NCHW ``grad_x`` from ``dV`` [T, 36 * C]: ``input_transform_adjoint``, then the crop back."""
     input_transform_adjoint(dV, gxp, tiles_h, tiles_w)
-    padded_nhwc_to_nchw(gxp, np.empty(0, gxp.dtype), grad_x, pad_top, pad_left)
+    padded_nhwc_to_nchw(gxp, np.zeros(gxp.shape[3], gxp.dtype), grad_x, pad_top, pad_left)

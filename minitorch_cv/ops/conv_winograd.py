@@ -91,7 +91,7 @@ def forward(x, weight, bias, padding, out_h, out_w):
     plan = _Plan(x, weight, padding, out_h, out_w)
     U = filter_transform(weight)
     U_t = np.ascontiguousarray(U.transpose(0, 2, 1))
-    bias = np.empty(0, x.dtype) if bias is None else bias
+    bias = np.zeros(plan.out_channels, x.dtype) if bias is None else bias
     out = np.empty((plan.batch, plan.out_channels, out_h, out_w), x.dtype)
     size = 36 * plan.per_tile * plan.tiles_per_image
 
