@@ -62,6 +62,16 @@ def _spans(kernel, dilation, pad, stride, size, out_size):
 
 
 @kernel
+def _layout(height, width, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
+            dilation_h, dilation_w, out_h, out_w):
+    """What im2col and col2im share: pixels per image, whether a tap's image is one shifted run,
+    and the valid spans of each kernel row and column (computed once per call)."""
+    return (out_h * out_w, _rows_are_contiguous(stride_h, stride_w, width, out_w),
+            _spans(kernel_h, dilation_h, pad_top, stride_h, height, out_h),
+            _spans(kernel_w, dilation_w, pad_left, stride_w, width, out_w))
+
+
+@kernel
 def im2col(x, cols, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
            dilation_h, dilation_w, out_h, out_w):
     """Fill ``cols[C*kernel_h*kernel_w, N*out_h*out_w]`` from ``x[N, C, H, W]`` (see module doc).
@@ -70,10 +80,8 @@ def im2col(x, cols, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
     divisions per tap would cost more than the copying for small images.
     """
     batch, channels, height, width = x.shape
-    pixels = out_h * out_w
-    contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
-    rows_h = _spans(kernel_h, dilation_h, pad_top, stride_h, height, out_h)
-    cols_w = _spans(kernel_w, dilation_w, pad_left, stride_w, width, out_w)
+    pixels, contiguous, rows_h, cols_w = _layout(height, width, kernel_h, kernel_w, stride_h, stride_w,
+                                                 pad_top, pad_left, dilation_h, dilation_w, out_h, out_w)
     for c in range(channels):
         for n in range(batch):
             plane = x[n, c].reshape(-1)
@@ -119,10 +127,8 @@ def col2im(cols, grad_x, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_le
     whichever worker runs the tile.
     """
     batch, channels, height, width = grad_x.shape
-    pixels = out_h * out_w
-    contiguous = _rows_are_contiguous(stride_h, stride_w, width, out_w)
-    rows_h = _spans(kernel_h, dilation_h, pad_top, stride_h, height, out_h)
-    cols_w = _spans(kernel_w, dilation_w, pad_left, stride_w, width, out_w)
+    pixels, contiguous, rows_h, cols_w = _layout(height, width, kernel_h, kernel_w, stride_h, stride_w,
+                                                 pad_top, pad_left, dilation_h, dilation_w, out_h, out_w)
     for n in range(batch):
         for c in range(channels):
             plane = grad_x[n, c].reshape(-1)

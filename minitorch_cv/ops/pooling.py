@@ -128,8 +128,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _internal_index_dtype(plane_size):
     """The narrowest integer type for argmax positions only the backward reads: the backward's
     memory traffic is mostly these indices (int16 for CIFAR's planes instead of int64: 1/4)."""
-    return np.int16 if plane_size <= np.iinfo(np.int16).max else np.int32 if plane_size <= np.iinfo(np.int32).max \
-        else np.int64
+    return next(dtype for dtype in (np.int16, np.int32, np.int64) if plane_size <= np.iinfo(dtype).max)
 
 
 def _window(kernel_size, stride, padding, dilation):
