@@ -1,9 +1,11 @@
 """Switches for how ops compute, in the spirit of ``torch.backends``.
 
 ``winograd.enabled`` (default True): 5x5, stride-1 convolutions with at least 16 channels in and
-out run by Winograd F(2x2, 5x5) (``ops/conv_winograd.py``), 36% of the multiplies of im2col.
-In float32 their results differ from torch's by a few times torch's own rounding error (about
-4e-6 of the largest value, where im2col stays near 1e-6). Turn it off to get im2col everywhere:
+out run by Winograd F(4x4, 5x5) (``ops/conv_winograd.py``), 16% of the multiplies of im2col.
+In float32 their results differ from torch's by about ten times torch's own rounding error (up
+to 7e-6 of the largest value, where im2col stays near 1e-6; for scale, the TF32 that PyTorch
+allows for convolutions on recent GPUs by default rounds to about 5e-4). Turn it off to get
+im2col everywhere:
 
     with minitorch_cv.backends.winograd.flags(enabled=False):
         loss = model(images)

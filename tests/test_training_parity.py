@@ -8,9 +8,9 @@ train_cifar.py runs, on generated images. Tolerances:
   0.1 in size). The libraries round differently (summation order, fused multiply-adds), and the
   differences grow a little with each step; measured here: 2e-6 and 2e-7.
 - float32 with the default Winograd convolutions (2nd and 3rd layer): each step's gradients
-  differ from torch's by a few times more (about 4e-6 of their size), and momentum carries the
-  difference on: measured 1.8e-3 in the loss by step 50 and 3e-4 in the weights, hence 5e-3 and
-  1e-3 here. Even minitorch_cv in float64 against torch in float32 drifts to 1e-4 by then:
+  differ from torch's by about ten times more (up to 7e-6 of their size), and momentum carries
+  the difference on: measured 2.2e-3 in the loss by step 50 (1e-7 over the first ten steps)
+  and 3.1e-4 in the weights, hence 5e-3 and 1e-3 here. Even minitorch_cv in float64 against torch in float32 drifts to 1e-4 by then:
   these steps amplify rounding.
 - float64, the ReLU model with weight decay: per-step losses within a relative 1e-10 and
   weights within rtol 1e-9 / atol 1e-12, which shows the two compute the same algorithm.

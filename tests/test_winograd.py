@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 5x5) convolutions (ops/conv_winograd.py, kernels/winograd.py) against torch.
+"""Winograd F(4x4, 5x5) convolutions (ops/conv_winograd.py, kernels/winograd.py) against torch.
 
 The transforms written out in the kernels are checked against the matrices they come from, the
 filter transform against its adjoint, and the whole layer (forward, input, weight and bias
@@ -17,7 +17,7 @@ from minitorch_cv.ops.conv import conv2d
 from torch_parity import compare
 from test_conv import covering_grid
 
-UNIT = np.eye(6)
+UNIT = np.eye(winograd.PATCH)
 
 
 @pytest.mark.parametrize("formula, matrix", [
@@ -32,16 +32,16 @@ def test_written_out_transforms_equal_their_matrices(formula, matrix):
 
 
 def test_matrices_compute_a_five_tap_correlation():
-    """A^T [(G g) * (B^T d)] is the 2-output correlation of any 6 inputs d with any 5 taps g."""
+    """A^T [(G g) * (B^T d)] is the 4-output correlation of any 8 inputs d with any 5 taps g."""
     rng = np.random.default_rng(0)
-    d, g = rng.standard_normal(6), rng.standard_normal(5)
+    d, g = rng.standard_normal(8), rng.standard_normal(5)
     fast = winograd.OUTPUT_T @ ((winograd.FILTER @ g) * (winograd.INPUT_T @ d))
-    np.testing.assert_allclose(fast, [d[0:5] @ g, d[1:6] @ g], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fast, [d[p:p + 5] @ g for p in range(4)], rtol=1e-13, atol=1e-13)
 
 
 def test_filter_transform_adjoint():
     rng = np.random.default_rng(1)
-    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((36, 3, 4))
+    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((winograd.FREQUENCIES, 3, 4))
     left = np.sum(conv_winograd.filter_transform(weight) * grad_U)
     right = np.sum(weight * conv_winograd.filter_transform_adjoint(grad_U, weight.shape))
     assert left == pytest.approx(right, rel=1e-12)

@@ -22,8 +22,9 @@ TOLERANCES = {
     ("float64", "reduction"): dict(rtol=1e-7, atol=1e-7),
     ("float64", "grad"): dict(rtol=1e-7, atol=1e-7),
     # Winograd convolutions (ops/conv_winograd.py), outputs and gradients: their float32 error
-    # is a few times torch's, measured at 4e-6 of the largest value, so the absolute part scales
-    # with that value (``atol_of_max``). In float64 they meet the "grad" row.
+    # is about 10x torch's, measured at up to 7e-6 of the largest value (the weight gradient),
+    # so the absolute part scales with that value (``atol_of_max``). In float64 they meet the
+    # "grad" row.
     ("float32", "winograd"): dict(rtol=1e-4, atol_of_max=2e-5),
     ("float64", "winograd"): dict(rtol=1e-7, atol=1e-7),
 }

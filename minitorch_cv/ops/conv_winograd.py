@@ -1,21 +1,21 @@
-"""Conv2d forward and backward by Winograd F(2x2, 5x5), for 5x5, stride-1, undilated, ungrouped layers.
+"""Conv2d forward and backward by Winograd F(4x4, 5x5), for 5x5, stride-1, undilated, ungrouped layers.
 
 The maths and the layouts are in ``kernels/winograd.py``. Per tile of a few images (``ops/tiles.py``),
 one numba call per stage (``input_tiles`` and friends):
-    forward   x --NHWC, pad--> xp --input_transform--> V [T, 36, C]
-              M[:, f] = V[:, f] @ U[f]^T  (36 GEMMs)  --output_transform--> yp --NCHW, + bias--> out
-    backward  grad --NHWC--> gy --output_transform_adjoint--> dM [T, 36, O]
+    forward   x --NHWC, pad--> xp --input_transform--> V [T, 64, C]
+              M[:, f] = V[:, f] @ U[f]^T  (64 GEMMs)  --output_transform--> yp --NCHW, + bias--> out
+    backward  grad --NHWC--> gy --output_transform_adjoint--> dM [T, 64, O]
               dU[f] += dM[:, f]^T @ V[:, f]  (V recomputed, as the im2col path recomputes its columns)
               dV[:, f] = dM[:, f] @ U[f]  --input_transform_adjoint--> gxp --NCHW, crop--> grad_x
 The filter transform U = G g G^T and the weight gradient G^T dU G work on the small [O, C, 5, 5]
-weights in float64. 36/100 of the direct method's multiplies; in float32 the outputs differ from
-torch's by about 4e-6 of the largest value, where torch's own error is about 1e-6 (measured at
-the CIFAR shapes).
+weights in float64. 64/400 of the direct method's multiplies; in float32 the outputs differ from
+a float64 convolution by 4-7e-6 of the largest value, where torch's own error is 3-7e-7
+(measured at the CIFAR shapes; ``kernels/winograd.py``).
 """
 import numpy as np
 
 from .. import backends
-from ..kernels.winograd import FILTER, input_grad_tiles, input_tiles, output_grad_tiles, output_tiles
+from ..kernels.winograd import FILTER, FREQUENCIES, TILE, input_grad_tiles, input_tiles, output_grad_tiles, output_tiles
 from .tiles import items_per_tile, run_tiles, sum_shares
 
 KERNEL_SIZE = 5
@@ -42,13 +42,13 @@ class _Plan:
         self.out_channels = weight.shape[0]
         self.pad_top, self.pad_left = padding[0], padding[2]
         self.out_h, self.out_w = out_h, out_w
-        self.tiles_h, self.tiles_w = -(-out_h // 2), -(-out_w // 2)
+        self.tiles_h, self.tiles_w = -(-out_h // TILE), -(-out_w // TILE)
         self.tiles_per_image = self.tiles_h * self.tiles_w
-        self.plane = (2 * self.tiles_h + 4, 2 * self.tiles_w + 4)
+        self.plane = (TILE * self.tiles_h + 4, TILE * self.tiles_w + 4)
         self.dtype = x.dtype
         floats = (self.plane[0] * self.plane[1] * self.channels
-                  + 36 * self.tiles_per_image * (self.channels + self.out_channels)
-                  + 4 * self.tiles_per_image * self.out_channels)
+                  + FREQUENCIES * self.tiles_per_image * (self.channels + self.out_channels)
+                  + TILE * TILE * self.tiles_per_image * self.out_channels)
         self.per_tile = items_per_tile(self.batch, floats * x.itemsize)
 
     def padded(self, channels):
@@ -56,33 +56,33 @@ class _Plan:
         return np.zeros((self.per_tile, *self.plane, channels), self.dtype)
 
     def frequencies(self, images, channels, buffer):
-        """For a tile of ``images``: a [T, 36 * channels] view on the start of ``buffer`` (the
-        kernels' view) and the same as [36, T, channels] (the stack of per-frequency GEMM operands)."""
+        """For a tile of ``images``: a [T, 64 * channels] view on the start of ``buffer`` (the
+        kernels' view) and the same as [64, T, channels] (the stack of per-frequency GEMM operands)."""
         rows = images * self.tiles_per_image
-        flat = buffer[:36 * rows * channels].reshape(rows, 36 * channels)
-        return flat, flat.reshape(rows, 36, channels).transpose(1, 0, 2)
+        flat = buffer[:FREQUENCIES * rows * channels].reshape(rows, FREQUENCIES * channels)
+        return flat, flat.reshape(rows, FREQUENCIES, channels).transpose(1, 0, 2)
 
     def output_buffer(self, channels):
         """A zeroed channels-last buffer of whole output tiles for a tile of images."""
-        return np.zeros((self.per_tile, 2 * self.tiles_h, 2 * self.tiles_w, channels), self.dtype)
+        return np.zeros((self.per_tile, TILE * self.tiles_h, TILE * self.tiles_w, channels), self.dtype)
 
 
-# Both filter transforms as one float64 GEMM over all channel pairs: row 6*j + i of
+# Both filter transforms as one float64 GEMM over all channel pairs: row 8*j + i of
 # kron(G, G) holds G[i, k] * G[j, l] at column 5*l + k.
 _FILTER_PAIRS = np.kron(FILTER, FILTER)
 
 
 def filter_transform(weight):
-    """U [36, O, C] = G g G^T per (out, in) channel pair (``U[6*j + i] = (G g G^T)[i, j]``), in float64."""
+    """U [64, O, C] = G g G^T per (out, in) channel pair (``U[8*j + i] = (G g G^T)[i, j]``), in float64."""
     out_channels, channels = weight.shape[:2]
     taps = weight.astype(np.float64).transpose(3, 2, 0, 1).reshape(25, -1)        # [5*l + k, O*C]
-    return (_FILTER_PAIRS @ taps).astype(weight.dtype).reshape(36, out_channels, channels)
+    return (_FILTER_PAIRS @ taps).astype(weight.dtype).reshape(FREQUENCIES, out_channels, channels)
 
 
 def filter_transform_adjoint(grad_U, weight_shape):
-    """The weight gradient [O, C, 5, 5] = G^T dU G, from dU [36, O, C] (the adjoint of ``filter_transform``)."""
+    """The weight gradient [O, C, 5, 5] = G^T dU G, from dU [64, O, C] (the adjoint of ``filter_transform``)."""
     out_channels, channels = weight_shape[:2]
-    taps = _FILTER_PAIRS.T @ grad_U.astype(np.float64).reshape(36, -1)              # [5*l + k, O*C]
+    taps = _FILTER_PAIRS.T @ grad_U.astype(np.float64).reshape(FREQUENCIES, -1)             # [5*l + k, O*C]
     return np.ascontiguousarray(taps.reshape(5, 5, out_channels, channels).transpose(2, 3, 1, 0))
 
 
@@ -93,7 +93,7 @@ def forward(x, weight, bias, padding, out_h, out_w):
     U_t = np.ascontiguousarray(U.transpose(0, 2, 1))
     bias = np.zeros(plan.out_channels, x.dtype) if bias is None else bias
     out = np.empty((plan.batch, plan.out_channels, out_h, out_w), x.dtype)
-    size = 36 * plan.per_tile * plan.tiles_per_image
+    size = FREQUENCIES * plan.per_tile * plan.tiles_per_image
 
     def forward_tiles(tiles):
         xp, yp = plan.padded(plan.channels), plan.output_buffer(plan.out_channels)
@@ -115,7 +115,7 @@ def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
     """(grad_x, grad_weight, grad_bias) of the convolution, each None where not needed."""
     plan, U = state
     grad_x = np.empty(x.shape, x.dtype) if needs_x else None
-    size = 36 * plan.per_tile * plan.tiles_per_image
+    size = FREQUENCIES * plan.per_tile * plan.tiles_per_image
 
     def backward_tiles(tiles):
         gy = plan.output_buffer(plan.out_channels)
@@ -123,7 +123,7 @@ def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
         V_buffer = np.empty(size * plan.channels, x.dtype)
         xp = plan.padded(plan.channels) if needs_weight else None
         gxp = plan.padded(plan.channels) if needs_x else None
-        grad_U = np.zeros((36, plan.out_channels, plan.channels), x.dtype) if needs_weight else None
+        grad_U = np.zeros((FREQUENCIES, plan.out_channels, plan.channels), x.dtype) if needs_weight else None
         product = np.empty_like(grad_U) if needs_weight else None
         grad_bias = np.zeros(plan.out_channels if needs_bias else 0, x.dtype)
         for start, stop in tiles:
