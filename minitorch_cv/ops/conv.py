@@ -2,8 +2,8 @@
 
 Cross-correlation (no kernel flip), weights ``[out, in/groups, kH, kW]``, as torch.
 
-5x5, stride-1 layers with 16 or more channels in and out go to Winograd F(2x2, 5x5) instead
-(``ops/conv_winograd.py``, 36% of the multiplies; ``minitorch_cv.backends.winograd`` turns it
+5x5, stride-1 layers with 16 or more channels in and out go to Winograd F(4x4, 5x5) instead
+(``ops/conv_winograd.py``, 16% of the multiplies; ``minitorch_cv.backends.winograd`` turns it
 off); everything below is the im2col path that serves all other layers.
 
 The batch is cut into tiles of a few images, spread over worker threads (``ops/tiles.py``);
