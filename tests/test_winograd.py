@@ -39,9 +39,17 @@ def test_matrices_compute_a_five_tap_correlation():
     np.testing.assert_allclose(fast, [d[p:p + 5] @ g for p in range(4)], rtol=1e-13, atol=1e-13)
 
 
+def test_filter_transform_is_G_g_G_transposed_per_channel_pair():
+    weight = np.random.default_rng(2).standard_normal((3, 4, 5, 5))
+    U = conv_winograd.filter_transform(weight)
+    for o, c in [(0, 0), (2, 3), (1, 2)]:
+        expected = winograd.FILTER @ weight[o, c] @ winograd.FILTER.T                   # [i, j]
+        np.testing.assert_allclose(U[:, c, o].reshape(8, 8).T, expected, rtol=1e-13, atol=1e-14)
+
+
 def test_filter_transform_adjoint():
     rng = np.random.default_rng(1)
-    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((winograd.FREQUENCIES, 3, 4))
+    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((winograd.FREQUENCIES, 4, 3))
     left = np.sum(conv_winograd.filter_transform(weight) * grad_U)
     right = np.sum(weight * conv_winograd.filter_transform_adjoint(grad_U, weight.shape))
     assert left == pytest.approx(right, rel=1e-12)

@@ -7,7 +7,7 @@ outputs of a 5x5 cross-correlation over an 8x8 input patch ``d`` is
 
 so each output pixel costs 64/16 = 4 multiplies per channel pair instead of 25. Summed over input
 channels, the elementwise product becomes one GEMM per frequency ``f = 8*j + i``:
-M[:, f] = V[:, f] @ U[f]^T. The backward passes are the adjoints of the same linear maps: the output
+M[:, f] = V[:, f] @ U[f]. The backward passes are the adjoints of the same linear maps: the output
 gradient goes through A (``output_transform_adjoint``), the input gradient back through B
 (``input_transform_adjoint``), and the weight gradient through G (in ``ops/conv_winograd.py``).
 
@@ -24,7 +24,7 @@ Layouts (T = tiles, ``t = (n * tiles_h + ty) * tiles_w + tx``; tile (ty, tx) rea
 ``4*ty .. 4*ty+7`` and columns ``4*tx .. 4*tx+7`` and writes outputs ``4*ty+p, 4*tx+q``;
 frequency ``f = 8*j + i`` for row frequency i and column frequency j):
     padded input  xp [N, 4*tiles_h + 4, 4*tiles_w + 4, C]   channels last, zero border
-    transformed   V  [T, 64, C]      U [64, O, C]      M  [T, 64, O]
+    transformed   V  [T, 64, C]      U [64, C, O]      M  [T, 64, O]
     output tiles  yp [N, 4*tiles_h, 4*tiles_w, O]           channels last
 A tile's frequencies are one contiguous block.
 The GEMM of frequency f reads V[:, f] and writes M[:, f] with a row stride of 64*C (BLAS's
