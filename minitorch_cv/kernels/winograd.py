@@ -179,22 +179,6 @@ def padded_nhwc_to_nchw(xp, bias, x, pad_top, pad_left):
 
 
 @kernel
-def add_channel_sums(grad, sums):
-    """``sums[c] += grad[:, c].sum()`` for NCHW ``grad``: per channel, pixel-wise partial sums over
-    the images first (independent lanes, so the loop vectorises; one running total would chain
-    every addition), then the partials."""
-    batch, channels, height, width = grad.shape
-    partial = np.empty((height, width), grad.dtype)
-    for c in range(channels):
-        partial[:] = 0
-        for n in range(batch):
-            for h in range(height):
-                for w in range(width):
-                    partial[h, w] += grad[n, c, h, w]
-        sums[c] += partial.sum()
-
-
-@kernel
 def input_transform(xp, V, tiles_h, tiles_w):
     """``V[t, (8*j + i)*C + c] = (B^T d B)[i, j]`` for each tile's 8x8 patch ``d`` of channel c of
     ``xp`` [N, Hp, Wp, C]; ``V`` is [T, 64 * C].
@@ -419,7 +403,9 @@ def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
     nchw_to_padded_nhwc(grad, gy, 0, 0)
     output_transform_adjoint(gy, dM, tiles_h, tiles_w)
     if grad_bias.shape[0]:
-        add_channel_sums(grad, grad_bias)
+        for n in range(grad.shape[0]):
+            for o in range(grad.shape[1]):
+                grad_bias[o] += grad[n, o].sum()
 
 
 @kernel

@@ -8,9 +8,9 @@ one numba call per stage (``input_tiles`` and friends):
               dU[f] += V[:, f]^T @ dM[:, f]  (V recomputed, as the im2col path recomputes its columns)
               dV[:, f] = dM[:, f] @ U[f]^T  --input_transform_adjoint--> gxp --NCHW, crop--> grad_x
 The filter transform U [64, C, O] = G g G^T and the weight gradient G^T dU G work on the small
-[O, C, 5, 5] weights, as a few GEMMs over all channel pairs at once. 64/400 of the direct method's multiplies; in float32 the outputs differ from
-a float64 convolution by 4-7e-6 of the largest value, where torch's own error is 3-7e-7
-(measured at the CIFAR shapes; ``kernels/winograd.py``).
+[O, C, 5, 5] weights, as a few GEMMs over all channel pairs at once. 64/400 of the direct
+method's multiplies; in float32 the outputs differ from a float64 convolution by 4-7e-6 of the
+largest value, where torch's own error is 3-7e-7 (measured at the CIFAR shapes; ``kernels/winograd.py``).
 """
 import numpy as np
 
@@ -55,6 +55,10 @@ class _Plan:
         """A zeroed channels-last plane buffer for a tile of images."""
         return np.zeros((self.per_tile, *self.plane, channels), self.dtype)
 
+    def frequency_buffer(self, channels):
+        """A flat buffer for a tile of images' transformed tiles, ``channels`` per frequency."""
+        return np.empty(FREQUENCIES * self.per_tile * self.tiles_per_image * channels, self.dtype)
+
     def frequencies(self, images, channels, buffer):
         """For a tile of ``images``: a [T, 64 * channels] view on the start of ``buffer`` (the
         kernels' view) and the same as [64, T, channels] (the stack of per-frequency GEMM operands)."""
@@ -94,12 +98,10 @@ def forward(x, weight, bias, padding, out_h, out_w):
     U = filter_transform(weight)
     bias = np.zeros(plan.out_channels, x.dtype) if bias is None else bias
     out = np.empty((plan.batch, plan.out_channels, out_h, out_w), x.dtype)
-    size = FREQUENCIES * plan.per_tile * plan.tiles_per_image
 
     def forward_tiles(tiles):
         xp, yp = plan.padded(plan.channels), plan.output_buffer(plan.out_channels)
-        V_buffer = np.empty(size * plan.channels, x.dtype)
-        M_buffer = np.empty(size * plan.out_channels, x.dtype)
+        V_buffer, M_buffer = plan.frequency_buffer(plan.channels), plan.frequency_buffer(plan.out_channels)
         for start, stop in tiles:
             images = stop - start
             V, V_stack = plan.frequencies(images, plan.channels, V_buffer)
@@ -118,12 +120,10 @@ def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
     # [64, O, C], contiguous: BLAS takes the transposed view 2x slower.
     U_rows = np.ascontiguousarray(U.transpose(0, 2, 1)) if needs_x else None
     grad_x = np.empty(x.shape, x.dtype) if needs_x else None
-    size = FREQUENCIES * plan.per_tile * plan.tiles_per_image
 
     def backward_tiles(tiles):
         gy = plan.output_buffer(plan.out_channels)
-        dM_buffer = np.empty(size * plan.out_channels, x.dtype)
-        V_buffer = np.empty(size * plan.channels, x.dtype)
+        dM_buffer, V_buffer = plan.frequency_buffer(plan.out_channels), plan.frequency_buffer(plan.channels)
         xp = plan.padded(plan.channels) if needs_weight else None
         gxp = plan.padded(plan.channels) if needs_x else None
         grad_U = np.zeros((FREQUENCIES, plan.channels, plan.out_channels), x.dtype) if needs_weight else None
