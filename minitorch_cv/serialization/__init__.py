@@ -110,11 +110,11 @@ def _load_from(handle, name):
 def _load_zip(handle, name):
     with zipfile.ZipFile(handle) as archive:
         names = set(archive.namelist())
-        if pickle_record(names):
-            return read_zip(archive)
-        if any(entry.endswith("constants.pkl") for entry in names):
+        if any(entry.endswith("/constants.pkl") for entry in names):
             raise _Unknown("it is a TorchScript archive (torch.jit.save), which holds code; load it with "
                            "torch.jit.load, or save the model's state_dict() instead")
+        if pickle_record(names):
+            return read_zip(archive)
     handle.seek(0)
     return load_npz(handle, name)
 
