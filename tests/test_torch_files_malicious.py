@@ -173,7 +173,7 @@ def test_truncated_and_foreign_files_are_refused_clearly(tmp_path):
         assert "load()" in str(info.value) and name in str(info.value), name
 
 
-@pytest.mark.filterwarnings("ignore:`torch.jit.save` is deprecated:FutureWarning")
+@pytest.mark.filterwarnings("ignore:`torch.jit:FutureWarning")
 def test_torchscript_archive_is_refused(tmp_path):
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), tmp_path / "scripted.pt")
     with pytest.raises(RuntimeError, match="TorchScript archive"):

@@ -10,11 +10,16 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def new_file_mode():
+    """The permission bits a newly created file gets: ``0o666`` less the process's umask."""
+    return 0o666 & ~_UMASK
+
+
 def write_atomically(path, write):
     """Call ``write(handle)`` on a temporary binary file, then rename it to ``path``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_UMASK
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else new_file_mode()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
