@@ -13,6 +13,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import minitorch_cv as mt
 from minitorch_cv.nn import Parameter
@@ -255,6 +256,26 @@ def test_state_dicts_load_into_models_both_ways(tmp_path):
     again = TorchCIFAR10CNN().double()
     again.load_state_dict(torch.load(tmp_path / "ours.pth", weights_only=True))
     np.testing.assert_array_equal(again(torch.from_numpy(images)).detach().numpy(), expected)
+
+
+def test_predict_example_reads_a_torch_checkpoint_where_torch_cannot_be_imported(tmp_path):
+    torch.manual_seed(0)
+    model = TorchCIFAR10CNN().eval()
+    torch.save({"model": model.state_dict(), "epoch": 1}, tmp_path / "checkpoint.pth")
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "x.png")
+    with torch.no_grad():
+        expected = model(torch.from_numpy(pixels.transpose(2, 0, 1)[None] / np.float32(255))).argmax().item()
+    blocker = tmp_path / "blocker" / "torch"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('torch is blocked in this test')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "blocker"), ROOT]))
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "predict.py"), str(tmp_path / "x.png"),
+                           "--checkpoint", str(tmp_path / "checkpoint.pth"), "--backend", "numpy"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    classes = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+    assert done.stdout.split()[1] == classes[expected], done.stdout
 
 
 def test_files_written_are_torch_zip_records_aligned_for_mmap(tmp_path):
