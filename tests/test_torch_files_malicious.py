@@ -148,6 +148,18 @@ def test_damaged_archives_are_refused_clearly(tmp_path, change, message):
     assert "load()" in str(info.value) and "bad.pth" in str(info.value)
 
 
+def test_flipped_byte_in_a_storage_fails_its_crc(tmp_path):
+    path = _torch_file(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("good/data/0")
+    content = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + int.from_bytes(content[info.header_offset + 28:][:2], "little")
+    content[start + 5] ^= 0xFF
+    path.write_bytes(bytes(content))
+    with pytest.raises(RuntimeError, match="'good/data/0' is corrupt: its CRC-32 does not match"):
+        mt.load(path)
+
+
 def test_truncated_and_foreign_files_are_refused_clearly(tmp_path):
     content = _torch_file(tmp_path).read_bytes()
     torch.save({"w": torch.ones(3)}, tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)

@@ -114,7 +114,7 @@ def _load_zip(handle, name):
             raise _Unknown("it is a TorchScript archive (torch.jit.save), which holds code; load it with "
                            "torch.jit.load, or save the model's state_dict() instead")
         if pickle_record(names):
-            return read_zip(archive)
+            return read_zip(archive, handle)
     handle.seek(0)
     return load_npz(handle, name)
 

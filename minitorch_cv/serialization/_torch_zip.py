@@ -12,6 +12,7 @@ import pickle
 import struct
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -34,8 +35,8 @@ def pickle_record(names):
     return found[0] if len(found) == 1 else None
 
 
-def read_zip(archive):
-    """The object a torch zip checkpoint holds (an open ``zipfile.ZipFile``)."""
+def read_zip(archive, handle):
+    """The object a torch zip checkpoint holds (``archive``: a ``zipfile.ZipFile`` open on ``handle``)."""
     names = set(archive.namelist())
     prefix = pickle_record(names)[: -len("data.pkl")]
     byteorder = archive.read(prefix + "byteorder").decode("ascii", "replace") if prefix + "byteorder" in names \
@@ -47,7 +48,7 @@ def read_zip(archive):
     def storage(pid):
         kind, storage_type, key, numel = _storage_id(pid)
         if key not in storages:
-            storages[key] = _read_storage(archive, f"{prefix}data/{key}", names, storage_type, numel,
+            storages[key] = _read_storage(archive, handle, f"{prefix}data/{key}", names, storage_type, numel,
                                           byteorder, key)
         return storages[key]
 
@@ -63,17 +64,35 @@ def _storage_id(pid):
     return pid[0], storage_type, key, numel
 
 
-def _read_storage(archive, name, names, storage_type, numel, byteorder, key):
+def _read_storage(archive, handle, name, names, storage_type, numel, byteorder, key):
     if name not in names:
         raise ArchiveError(f"storage record {name!r} is missing from the archive")
     stored = numpy_dtype(storage_type.dtype_name, byteorder)
-    expected = numel * stored.itemsize
-    size = archive.getinfo(name).file_size
-    if size != expected:
-        raise ArchiveError(f"storage record {name!r} holds {size} bytes, but its tensor needs {expected} "
-                           f"({numel} x {stored})")
-    array = np.frombuffer(archive.read(name), dtype=stored).astype(stored.newbyteorder("="))
-    return Storage(array, storage_type.dtype_name, key)
+    info = archive.getinfo(name)
+    if info.file_size != numel * stored.itemsize:
+        raise ArchiveError(f"storage record {name!r} holds {info.file_size} bytes, but its tensor needs "
+                           f"{numel * stored.itemsize} ({numel} x {stored})")
+    if info.compress_type != zipfile.ZIP_STORED:
+        array = np.frombuffer(archive.read(name), dtype=stored).copy()
+    else:
+        array = _read_stored(handle, info, np.empty(numel, dtype=stored))
+    return Storage(array.astype(stored.newbyteorder("="), copy=False), storage_type.dtype_name, key)
+
+
+def _read_stored(handle, info, array):
+    """Read an uncompressed record straight into ``array`` (one copy, not zipfile's two), checking its CRC."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise ArchiveError(f"record {info.filename!r}: bad local header")
+    name_size, extra_size = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_size + extra_size)
+    data = memoryview(array).cast("B")
+    if handle.readinto(data) != len(data):
+        raise ArchiveError(f"record {info.filename!r} is cut short (file truncated)")
+    if zlib.crc32(data) != info.CRC:
+        raise ArchiveError(f"record {info.filename!r} is corrupt: its CRC-32 does not match")
+    return array
 
 
 def write_zip(obj, handle, archive_name="archive"):
