@@ -266,3 +266,20 @@ def test_add_graph_looks_through_functional_code(tmp_path):
     nodes = {n.name: n for n in load(tmp_path).Graph().node}
     flatten = nodes["Residual/Sequential[head]/Flatten[0]"]
     assert sorted(flatten.input) == ["Residual/Conv2d[conv]", "input/input.0"]   # conv(x) + x
+
+
+def test_a_failed_flush_keeps_the_events(tmp_path, monkeypatch):
+    writer = SummaryWriter(tmp_path, flush_secs=1000)
+    writer.add_scalar("kept", 1.0, 0)
+    real_write = type(writer._sink.file(str(tmp_path))).write
+
+    def failing_write(self, records):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(writer._sink.file(str(tmp_path))), "write", failing_write)
+    with pytest.raises(OSError, match="No space left"):
+        writer.flush()
+    monkeypatch.setattr(type(writer._sink.file(str(tmp_path))), "write", real_write)
+    writer.add_scalar("kept", 2.0, 1)
+    writer.close()
+    assert scalars(load(tmp_path), "kept") == [(0, 1.0), (1, 2.0)]

@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 import time
+import warnings
 
 from tensorboardX.proto.event_pb2 import Event
 from tensorboardX.record_writer import masked_crc32c
@@ -44,6 +45,9 @@ class EventFile:
     def take_pending(self):
         pending, self._pending = self._pending, []
         return pending
+
+    def put_back(self, records):
+        self._pending[:0] = records
 
     def write(self, records):
         """Append ``records`` and return only once they are on disk (fsync)."""
@@ -96,8 +100,14 @@ class EventSink:
             with self._lock:
                 batches = [(f, f.take_pending()) for f in self._files.values()]
                 self._waiting = 0
-            for event_file, records in batches:
-                event_file.write(records)
+            for done, (event_file, records) in enumerate(batches):
+                try:
+                    event_file.write(records)
+                except OSError:
+                    with self._lock:   # keep what was not written for the next flush
+                        for unwritten, rest in batches[done:]:
+                            unwritten.put_back(rest)
+                    raise
 
     def close(self):
         """Flush, stop the thread; later ``add`` calls raise. Closing twice does nothing."""
@@ -113,4 +123,7 @@ class EventSink:
         while not self.closed:
             self._wake.wait(self.flush_secs)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except OSError as error:   # kept; the next flush() in the caller raises it
+                warnings.warn(f"SummaryWriter: background flush failed: {error}", RuntimeWarning)
