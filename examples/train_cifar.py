@@ -23,6 +23,7 @@ from cifar_training import data  # noqa: E402
 from cifar_training.backends import BACKENDS, Backend, initial_state  # noqa: E402
 from cifar_training.loop import Progress, evaluate, train_epoch  # noqa: E402
 from cifar_training.run_folder import RunFolder, StopOnInterrupt  # noqa: E402
+from cifar_training.tensorboard_log import NoLog, TensorBoardLog  # noqa: E402
 from minitorch_cv.models import ACTIVATIONS  # noqa: E402
 from minitorch_cv.threads import default_num_threads  # noqa: E402
 
@@ -56,6 +57,9 @@ def build_parser():
                                                                  "if it is not there")
     parser.add_argument("--out", help="run folder (default runs/BACKEND-ACTIVATION[-augment]-seedN)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                        help="log to TensorBoard in DIR (default OUT/tensorboard); view with "
+                             "tensorboard --logdir DIR")
     parser.add_argument("--threads", type=int, default=default_num_threads(),
                         help="threads for minitorch_cv kernels and PyTorch (default: all cores)")
     return parser
@@ -120,17 +124,22 @@ def main(argv=None):
     run.create()
     print(f"{backend.name} backend, {args.threads} threads, {len(train_set)} training and "
           f"{len(test_set)} test images, run folder {run.path}")
+    log = NoLog() if args.tensorboard is None else TensorBoardLog(
+        args.tensorboard or os.path.join(run.path, "tensorboard"),
+        data.batches_per_epoch(len(train_set), recipe["batch_size"]), progress)
     with StopOnInterrupt() as stop:
         while progress.epoch < args.epochs:
             finished = run_epoch(backend, model, criterion, optimizer, train_set, test_set,
-                                 recipe, args, progress, augment_generator, run, stop)
+                                 recipe, args, progress, augment_generator, run, stop, log)
             if not finished:
                 run.save(model, optimizer, progress, recipe)
+                log.close()
                 print(f"stopped in epoch {progress.epoch + 1} after batch {progress.step}; saved "
                       f"{run.checkpoint}; continue with --resume --out {run.path}")
                 return INTERRUPTED
             progress = progress.next_epoch()
             run.save(model, optimizer, progress, recipe)
+    log.finish(recipe, backend.name)
     print(f"done after epoch {progress.epoch}; weights in {run.checkpoint}")
     return 0
 
@@ -151,16 +160,17 @@ def build_training(backend, recipe, checkpoint):
 
 
 def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe, args, progress,
-              augment_generator, run, stop):
+              augment_generator, run, stop, log):
     """Train the rest of the current epoch, then evaluate and log it; False if Ctrl-C stopped it."""
     epoch, batch_size = progress.epoch, recipe["batch_size"]
-    batches = data.train_batches(train_set, batch_size, recipe["seed"], epoch, progress.step,
-                                 augment_generator)
+    batches = log.batches(data.train_batches(train_set, batch_size, recipe["seed"], epoch,
+                                             progress.step, augment_generator))
     bar = tqdm(total=data.batches_per_epoch(len(train_set), batch_size), initial=progress.step,
                desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch", leave=False, disable=None)
 
     def on_step(progress, loss):
         run.append(run.steps, {"epoch": epoch + 1, "step": progress.step, "loss": loss})
+        log.step(progress, loss)
         bar.set_postfix(loss=f"{progress.loss_sum / progress.seen:.4f}",
                         img_s=f"{progress.seen / max(progress.seconds, 1e-9):.0f}", refresh=False)
         bar.update()
@@ -181,6 +191,7 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
               "images_per_second": progress.seen / progress.seconds, "backend": backend.name,
               "threads": args.threads, **recipe}
     run.append(run.metrics, record)
+    log.epoch(record, model, optimizer)
     print(f"epoch {epoch + 1:>3}/{args.epochs}  train loss {record['train_loss']:.4f} "
           f"acc {100 * record['train_acc']:5.2f}%  test loss {test_loss:.4f} acc {100 * test_acc:5.2f}%  "
           f"{record['epoch_seconds']:6.1f} s ({record['images_per_second']:.0f} img/s)", flush=True)
