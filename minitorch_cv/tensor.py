@@ -65,6 +65,7 @@ class Tensor(TensorMath, TensorInPlace):
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._version_counter = [0]
         self.requires_grad = requires_grad
 
     @classmethod
@@ -77,6 +78,7 @@ class Tensor(TensorMath, TensorInPlace):
         t.grad = None
         t.grad_fn = None
         t._requires_grad = False
+        t._version_counter = [0]
         if requires_grad:
             t.requires_grad = True
         return t
@@ -134,9 +136,16 @@ class Tensor(TensorMath, TensorInPlace):
                                    f"and output[0] has a shape of {self.shape}.")
         run_backward(self, grad, retain_graph=bool(retain_graph))
 
+    @property
+    def _version(self):
+        """How many in-place changes this tensor (and its detached aliases) has seen, as in torch."""
+        return self._version_counter[0]
+
     def detach(self):
-        """A tensor sharing this one's memory, cut from the graph."""
-        return Tensor._wrap(self._data)
+        """A tensor sharing this one's memory (and version counter), cut from the graph."""
+        detached = Tensor._wrap(self._data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def detach_(self):
         self.grad_fn = None

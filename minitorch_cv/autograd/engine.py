@@ -53,6 +53,8 @@ def run_backward(root, grad, retain_graph=False):
                 _accumulate(node.retained(), g)
             if node.ctx is None:
                 raise RuntimeError(_FREED)
+            if node.saved_versions:
+                node.check_saved_versions()
             input_grads = node.function.backward(node.ctx, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -72,5 +74,6 @@ def run_backward(root, grad, retain_graph=False):
                     leaves[key] = (parent, parent_grad if entry is None else entry[1] + parent_grad)
             if not retain_graph:
                 node.ctx = None
+                node.saved_versions = ()
         for leaf, leaf_grad in leaves.values():
             _accumulate(leaf, leaf_grad)

@@ -55,33 +55,42 @@ class Rsub(Sub):
 
 
 class Mul(Function):
+    """Saves each operand only when the other one's gradient needs it (as torch, so changing the
+    unneeded one in place afterwards is allowed)."""
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return np.multiply(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
+        sa, sb = ctx.shapes
         with _quiet():
-            ga = unbroadcast(grad * b, np.shape(a)) if ctx.needs_input_grad[0] else None
-            gb = unbroadcast(grad * a, np.shape(b)) if ctx.needs_input_grad[1] else None
+            ga = unbroadcast(grad * b, sa) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(grad * a, sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class Div(Function):
+    """Saves the numerator only when the denominator's gradient needs it (as torch)."""
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with _quiet():
             return np.divide(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
+        sa, sb = ctx.shapes
         with _quiet():
-            ga = unbroadcast(grad / b, np.shape(a)) if ctx.needs_input_grad[0] else None
-            gb = unbroadcast(-grad * ((a / b) / b), np.shape(b)) if ctx.needs_input_grad[1] else None
+            ga = unbroadcast(grad / b, sa) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(-grad * ((a / b) / b), sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 

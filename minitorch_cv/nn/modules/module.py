@@ -155,6 +155,27 @@ class Module:
             module = module._modules[item]
         return module
 
+    def get_parameter(self, target):
+        """The Parameter at dotted path ``target`` (e.g. ``"layer1.0.conv1.weight"``)."""
+        module, name = self._owner_of(target)
+        if not isinstance(getattr(module, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(module, name)
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target`` (e.g. ``"bn1.running_mean"``)."""
+        module, name = self._owner_of(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def _owner_of(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
+
     def __getattr__(self, name):
         for store in ("_parameters", "_buffers", "_modules"):
             members = self.__dict__.get(store)
