@@ -102,7 +102,7 @@ def _load_from(handle, name):
     except UnsupportedDtype as error:
         raise TypeError(f"load(): {name}: {error}") from None
     except (_Unknown, ArchiveError, LegacyFormatError, zipfile.BadZipFile, EOFError, OSError, struct.error,
-            ValueError, KeyError) as error:
+            ValueError, KeyError, MemoryError) as error:
         raise RuntimeError(f"load(): {name} is not a readable checkpoint; it may be damaged or truncated "
                            f"({type(error).__name__}: {error})") from None
 
