@@ -334,6 +334,25 @@ def test_safetensors_both_ways(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["half.safetensors", "ours.safetensors", "t.safetensors"]
 
 
+def test_mmap_maps_storages_copy_on_write(tmp_path):
+    state = {"w": torch.randn(4, 5), "t": None, "n": torch.tensor(3), "e": torch.zeros(0)}
+    state["t"] = state["w"].t()
+    torch.save(state, tmp_path / "x.pth")
+    before = (tmp_path / "x.pth").read_bytes()
+    loaded = mt.load(tmp_path / "x.pth", mmap=True)
+    np.testing.assert_array_equal(loaded["t"].numpy(), state["t"].numpy())
+    assert np.shares_memory(loaded["w"]._data, loaded["t"]._data) and loaded["n"].item() == 3
+    with mt.no_grad():
+        loaded["w"].mul_(2)
+    np.testing.assert_array_equal(loaded["t"].numpy(), 2 * state["t"].numpy())
+    assert (tmp_path / "x.pth").read_bytes() == before
+    torch.save(state, tmp_path / "old.pth", _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="mmap can only be used"):
+        mt.load(tmp_path / "old.pth", mmap=True)
+    with open(tmp_path / "x.pth", "rb") as f, pytest.raises(ValueError, match="must be a file path"):
+        mt.load(f, mmap=True)
+
+
 def test_map_location_dict_and_callable(tmp_path):
     torch.save({"w": torch.ones(2)}, tmp_path / "x.pth")
     assert mt.load(tmp_path / "x.pth", map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0, 1.0]
