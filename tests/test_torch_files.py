@@ -50,11 +50,13 @@ def _torch_states():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     model(torch.randn(2, 3, 3, 3)).sum().backward()
     optimizer.step()
+    with_attribute, parameter_with_attribute = torch.arange(3.0), torch.nn.Parameter(torch.ones(2, 2))
+    with_attribute.note, parameter_with_attribute.note = "saved through _rebuild_from_type_v2", "and with_state"
     return {
         "dtypes": {str(d): _values(d, (3, 5), i) for i, d in enumerate(SUPPORTED)},
         "views": views,
         "parameters": [torch.nn.Parameter(torch.randn(2, 3)), torch.nn.Parameter(torch.ones(2), requires_grad=False),
-                       torch.randn(3, requires_grad=True)],
+                       torch.randn(3, requires_grad=True), with_attribute, parameter_with_attribute],
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "plain": {"epoch": 12, "lr": 0.05, "name": "run-1", "none": None, "flag": True, "pair": (1, (2, 3.5)),
