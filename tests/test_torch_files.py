@@ -50,11 +50,13 @@ def _torch_states():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     model(torch.randn(2, 3, 3, 3)).sum().backward()
     optimizer.step()
+    with_attribute, parameter_with_attribute = torch.arange(3.0), torch.nn.Parameter(torch.ones(2, 2))
+    with_attribute.note, parameter_with_attribute.note = "saved through _rebuild_from_type_v2", "and with_state"
     return {
         "dtypes": {str(d): _values(d, (3, 5), i) for i, d in enumerate(SUPPORTED)},
         "views": views,
         "parameters": [torch.nn.Parameter(torch.randn(2, 3)), torch.nn.Parameter(torch.ones(2), requires_grad=False),
-                       torch.randn(3, requires_grad=True)],
+                       torch.randn(3, requires_grad=True), with_attribute, parameter_with_attribute],
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "plain": {"epoch": 12, "lr": 0.05, "name": "run-1", "none": None, "flag": True, "pair": (1, (2, 3.5)),
@@ -290,12 +292,25 @@ def test_files_written_are_torch_zip_records_aligned_for_mmap(tmp_path):
                 assert start % 64 == 0, info.filename
 
 
+def _has(dtype):
+    """Whether minitorch_cv has a tensor type for torch ``dtype`` (more may come; then they must load)."""
+    return isinstance(getattr(mt, str(dtype).replace("torch.", ""), None), mt.dtype)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int32, torch.uint8, torch.int8,
                                    torch.complex64, torch.uint16])
-def test_dtypes_without_a_minitorch_counterpart_are_refused_clearly(dtype, tmp_path):
-    torch.save({"w": torch.zeros(2, dtype=dtype), "ok": torch.ones(1)}, tmp_path / "x.pth")
-    with pytest.raises(TypeError, match=rf"load\(\): .*x.pth.*{dtype}.*minitorch_cv has float32, float64, int64, bool"
-                       if dtype != torch.bfloat16 else r"torch.bfloat16 tensors can't be read"):
+def test_other_dtypes_load_if_minitorch_has_them_else_are_refused_clearly(dtype, tmp_path):
+    values = torch.arange(-2, 4).to(dtype).reshape(2, 3)
+    torch.save({"w": values, "ok": torch.ones(1)}, tmp_path / "x.pth")
+    if _has(dtype) and dtype != torch.bfloat16:
+        loaded = mt.load(tmp_path / "x.pth")["w"]
+        assert loaded.dtype is getattr(mt, str(dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(loaded.numpy(), values.numpy())
+        return
+    message = (r"torch.bfloat16 tensors can't be read" if dtype == torch.bfloat16 else
+               rf"load\(\): .*x.pth.*{dtype} tensors have no minitorch_cv counterpart; minitorch_cv has float32, "
+               "float64, .*int64")
+    with pytest.raises(TypeError, match=message):
         mt.load(tmp_path / "x.pth")
 
 
@@ -315,9 +330,29 @@ def test_safetensors_both_ways(tmp_path):
     with pytest.raises(TypeError, match="flat dict of str -> tensor"):
         mt.save({"nested": {"w": mt.ones(1)}}, tmp_path / "bad.safetensors")
     safetensors_torch.save_file({"h": torch.ones(2, dtype=torch.float16)}, tmp_path / "half.safetensors")
-    with pytest.raises(TypeError, match="'h' is float16"):
-        mt.load(tmp_path / "half.safetensors")
+    if not _has(torch.float16):
+        with pytest.raises(TypeError, match="'h' is float16, which minitorch_cv has no tensors of"):
+            mt.load(tmp_path / "half.safetensors")
     assert sorted(os.listdir(tmp_path)) == ["half.safetensors", "ours.safetensors", "t.safetensors"]
+
+
+def test_mmap_maps_storages_copy_on_write(tmp_path):
+    state = {"w": torch.randn(4, 5), "t": None, "n": torch.tensor(3), "e": torch.zeros(0)}
+    state["t"] = state["w"].t()
+    torch.save(state, tmp_path / "x.pth")
+    before = (tmp_path / "x.pth").read_bytes()
+    loaded = mt.load(tmp_path / "x.pth", mmap=True)
+    np.testing.assert_array_equal(loaded["t"].numpy(), state["t"].numpy())
+    assert np.shares_memory(loaded["w"]._data, loaded["t"]._data) and loaded["n"].item() == 3
+    with mt.no_grad():
+        loaded["w"].mul_(2)
+    np.testing.assert_array_equal(loaded["t"].numpy(), 2 * state["t"].numpy())
+    assert (tmp_path / "x.pth").read_bytes() == before
+    torch.save(state, tmp_path / "old.pth", _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="mmap can only be used"):
+        mt.load(tmp_path / "old.pth", mmap=True)
+    with open(tmp_path / "x.pth", "rb") as f, pytest.raises(ValueError, match="must be a file path"):
+        mt.load(f, mmap=True)
 
 
 def test_map_location_dict_and_callable(tmp_path):

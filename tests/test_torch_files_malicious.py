@@ -108,8 +108,11 @@ def test_build_cannot_change_shared_objects(tmp_path):
     (b"\x80\x02I1\n.", "Unsupported operand"),
     (b"\x80\x02ccollections\nOrderedDict\n)R}X\x09\x00\x00\x00__class__K\x01sb.", "refusing to set attribute"),
     (b"\x80\x02]K\x01", "truncated"),
+    (b"\x80\x02ctorch\nSize\nK\x05\x85R.", r"Size\(5,\) failed: TypeError"),
+    (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\nK\x01\x85R.", r"rebuild_tensor_v2\(1,\) failed: TypeError"),
+    (b"\x80\x02X\xff\xff\xff\xff", "longer than any checkpoint"),
 ], ids=["build-set", "append-dict", "setitem-list", "persid-module", "text-int-opcode", "dunder-attribute",
-        "no-stop"])
+        "no-stop", "bad-call", "rebuild-arguments", "huge-string"])
 def test_pickle_tricks_are_refused(tmp_path, payload, message):
     with pytest.raises(pickle.UnpicklingError, match=message):
         mt.load(_torch_zip(tmp_path / "t.pth", payload))

@@ -44,7 +44,7 @@ def save(obj, f):
         write_atomically(path, lambda handle: writer(obj, handle))
 
 
-def load(f, map_location=None, weights_only=None):
+def load(f, map_location=None, weights_only=None, mmap=None):
     """Read a checkpoint written by ``torch.save`` (zip or legacy format), by ``save``, or a ``.safetensors`` file.
 
     ``f`` is a path or a seekable binary file. Tensors come back as minitorch_cv tensors,
@@ -52,11 +52,14 @@ def load(f, map_location=None, weights_only=None):
     only send storages to the CPU (the default; minitorch_cv has no other device), as a
     string, device or dict. ``weights_only`` is accepted for torch's signature: either way
     nothing but plain weights is read, and a file that names anything else is refused with
-    ``pickle.UnpicklingError`` before any of it runs.
+    ``pickle.UnpicklingError`` before any of it runs. ``mmap=True`` maps the storages of a
+    zip-format file (given by path) copy-on-write instead of reading them, as torch does.
     """
     _check_map_location(map_location)
     name = repr(f) if hasattr(f, "read") else repr(os.fspath(f))
     if hasattr(f, "read"):
+        if mmap:
+            raise ValueError("load(): f must be a file path in order to use the mmap argument")
         return _load_from(f, name)
     path = os.fspath(f)
     if not os.path.exists(path):
@@ -64,7 +67,7 @@ def load(f, map_location=None, weights_only=None):
     if os.path.isdir(path):
         raise RuntimeError(f"load(): {name} is not a readable checkpoint: it is a folder")
     with open(path, "rb") as handle:
-        return _load_from(handle, name)
+        return _load_from(handle, name, bool(mmap))
 
 
 def _check_map_location(map_location):
@@ -80,14 +83,16 @@ def _check_map_location(map_location):
                         f"{type(map_location).__name__}; minitorch_cv loads every storage to the CPU")
 
 
-def _load_from(handle, name):
+def _load_from(handle, name, mmap=False):
     start = handle.tell()
     head = handle.read(_HEAD)
     size = handle.seek(0, os.SEEK_END) - start
     handle.seek(start)
     try:
+        if mmap and head[:2] != b"PK":
+            raise _NoMmap()
         if head[:2] == b"PK":
-            return _load_zip(handle, name)
+            return _load_zip(handle, name, mmap)
         if head[:1] == pickle.PROTO:
             return read_legacy(handle)
         if head[257:262] == b"ustar":
@@ -97,27 +102,36 @@ def _load_from(handle, name):
             return load_safetensors(handle.read())
         raise _Unknown(f"it is none of the formats minitorch_cv reads (PyTorch zip or legacy .pth, "
                        f".safetensors, minitorch_cv .npz); starts with {head[:8]!r}")
+    except _NoMmap:
+        raise ValueError(f"load(): {name}: mmap can only be used with files saved with torch.save's zip format "
+                         "(_use_new_zipfile_serialization=True)") from None
     except pickle.UnpicklingError as error:
         raise pickle.UnpicklingError(f"load(): {name} was refused (nothing in it was run): {error}") from None
     except UnsupportedDtype as error:
         raise TypeError(f"load(): {name}: {error}") from None
     except (_Unknown, ArchiveError, LegacyFormatError, zipfile.BadZipFile, EOFError, OSError, struct.error,
-            ValueError, KeyError) as error:
+            ValueError, KeyError, MemoryError) as error:
         raise RuntimeError(f"load(): {name} is not a readable checkpoint; it may be damaged or truncated "
                            f"({type(error).__name__}: {error})") from None
 
 
-def _load_zip(handle, name):
+def _load_zip(handle, name, mmap):
     with zipfile.ZipFile(handle) as archive:
         names = set(archive.namelist())
         if any(entry.endswith("/constants.pkl") for entry in names):
             raise _Unknown("it is a TorchScript archive (torch.jit.save), which holds code; load it with "
                            "torch.jit.load, or save the model's state_dict() instead")
         if pickle_record(names):
-            return read_zip(archive, handle)
+            return read_zip(archive, handle, mmap)
+    if mmap:
+        raise _NoMmap()
     handle.seek(0)
     return load_npz(handle, name)
 
 
 class _Unknown(Exception):
     """A file in no format minitorch_cv reads."""
+
+
+class _NoMmap(Exception):
+    """mmap asked for a file that is not in torch's zip format."""

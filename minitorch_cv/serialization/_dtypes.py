@@ -27,8 +27,19 @@ class UnsupportedDtype(TypeError):
     """A file holds an element type that minitorch_cv has no tensor type for."""
 
 
+def counterpart(np_dtype):
+    """The minitorch_cv dtype holding exactly NumPy type ``np_dtype`` (native order), or None."""
+    try:
+        found = _dtype.from_numpy_dtype(np_dtype)
+    except TypeError:
+        return None
+    return found if found.numpy == np_dtype else None
+
+
 def supported_names():
-    return ", ".join(d.name for d in _dtype._FROM_NUMPY.values())
+    """The torch dtype names minitorch_cv has tensors of, for error messages."""
+    return ", ".join(name for name, (code, _) in TORCH_DTYPES.items()
+                     if code and counterpart(np.dtype(code).newbyteorder("=")) is not None)
 
 
 def numpy_dtype(torch_name, byteorder="little"):
@@ -42,11 +53,11 @@ def numpy_dtype(torch_name, byteorder="little"):
 
 def minitorch_dtype(torch_name):
     """The minitorch_cv dtype for ``torch_name``, or a clear UnsupportedDtype naming what exists."""
-    native = numpy_dtype(torch_name).newbyteorder("=")
-    if native not in _dtype._FROM_NUMPY:
+    found = counterpart(numpy_dtype(torch_name).newbyteorder("="))
+    if found is None:
         raise UnsupportedDtype(f"torch.{torch_name} tensors have no minitorch_cv counterpart; minitorch_cv "
                                f"has {supported_names()} (convert with .float() or .long() in torch first)")
-    return _dtype._FROM_NUMPY[native]
+    return found
 
 
 def torch_name(np_dtype):

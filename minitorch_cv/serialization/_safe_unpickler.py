@@ -42,6 +42,8 @@ class SafeUnpickler:
 
     # ----- reading helpers -----
     def _bytes(self, n):
+        if n > _LONGEST:
+            raise pickle.UnpicklingError(f"a string of {n} bytes: longer than any checkpoint holds")
         data = self._read(n)
         if len(data) != n:
             raise pickle.UnpicklingError("pickle data was truncated")
@@ -66,7 +68,14 @@ class SafeUnpickler:
             raise pickle.UnpicklingError(f"Trying to call {func!r}, which no admitted global named")
         if type(args) is not tuple:
             raise pickle.UnpicklingError(f"the arguments of {func!r} are a {type(args).__name__}, not a tuple")
-        self.stack.append(func(*args))
+        try:
+            result = func(*args)
+        except (TypeError, ValueError, OverflowError, RuntimeError) as error:
+            if type(error) not in (TypeError, ValueError, OverflowError, RuntimeError):
+                raise  # a subclass is a deliberate, specific refusal (an unsupported dtype, a damaged archive)
+            raise pickle.UnpicklingError(f"{getattr(func, '__name__', func)!s}{_short(args)} failed: "
+                                         f"{type(error).__name__}: {error}") from None
+        self.stack.append(result)
 
     # ----- opcodes -----
     def op_proto(self):
@@ -236,7 +245,13 @@ class SafeUnpickler:
         self.memo[len(self.memo)] = self.stack[-1]
 
 
+def _short(args, limit=120):
+    text = repr(args)
+    return text if len(text) <= limit else text[:limit] + "...)"
+
+
 _STOP = object()
+_LONGEST = 1 << 31
 _OPS = {getattr(pickle, opcode)[0]: getattr(SafeUnpickler, method) for opcode, method in {
     "PROTO": "op_proto", "STOP": "op_stop", "FRAME": "op_frame", "GLOBAL": "op_global",
     "STACK_GLOBAL": "op_stack_global", "REDUCE": "op_reduce", "NEWOBJ": "op_newobj", "BUILD": "op_build",

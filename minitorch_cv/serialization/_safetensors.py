@@ -7,9 +7,8 @@ import struct
 
 import numpy as np
 
-from .. import _dtype
 from ..tensor import Tensor
-from ._dtypes import UnsupportedDtype, supported_names
+from ._dtypes import UnsupportedDtype, counterpart, supported_names
 
 
 def _backend():
@@ -34,7 +33,7 @@ def load_safetensors(data):
     arrays = _backend().load(data)
     tensors = {}
     for name, array in arrays.items():
-        if array.dtype not in _dtype._FROM_NUMPY:
+        if counterpart(array.dtype) is None:
             raise UnsupportedDtype(f"tensor {name!r} is {array.dtype}, which minitorch_cv has no tensors of; "
                                    f"it has {supported_names()}")
         tensors[name] = Tensor._wrap(np.array(array))

@@ -38,6 +38,13 @@ class ForeignDtype:
         return f"torch.{self.name}"
 
 
+class TensorClass:
+    """Stands in for ``torch.Tensor``, which a file may name only as ``_rebuild_from_type_v2``'s type."""
+
+    def __repr__(self):
+        return "torch.Tensor"
+
+
 class Storage:
     """A checkpoint storage: one flat NumPy array in native byte order that tensors view."""
 
@@ -213,15 +220,18 @@ def _parameter(data, requires_grad):
 
 
 def rebuild_parameter(data, requires_grad, backward_hooks):
+    """``torch._utils._rebuild_parameter``; backward hooks are never restored (torch drops them too)."""
     return _parameter(data, requires_grad)
 
 
 def rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
+    """A Parameter that carried Python attributes; they are not restored (a weight needs none)."""
     return _parameter(data, requires_grad)
 
 
 def rebuild_parameter_from_data(data=None, requires_grad=True):
+    """``torch.nn.Parameter(data, requires_grad)`` called by a pickle."""
     return _parameter(data, requires_grad)
 
 
-_TORCH_TENSOR = ForeignDtype("Tensor")
+_TORCH_TENSOR = TensorClass()

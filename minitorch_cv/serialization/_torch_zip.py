@@ -35,8 +35,12 @@ def pickle_record(names):
     return found[0] if len(found) == 1 else None
 
 
-def read_zip(archive, handle):
-    """The object a torch zip checkpoint holds (``archive``: a ``zipfile.ZipFile`` open on ``handle``)."""
+def read_zip(archive, handle, mmap=False):
+    """The object a torch zip checkpoint holds (``archive``: a ``zipfile.ZipFile`` open on ``handle``).
+
+    With ``mmap`` (``handle`` an open file), storages map the file copy-on-write instead of
+    being read: pages load when touched, and writing to a tensor never changes the file.
+    """
     names = set(archive.namelist())
     prefix = pickle_record(names)[: -len("data.pkl")]
     byteorder = archive.read(prefix + "byteorder").decode("ascii", "replace") if prefix + "byteorder" in names \
@@ -49,7 +53,7 @@ def read_zip(archive, handle):
         kind, storage_type, key, numel = _storage_id(pid)
         if key not in storages:
             storages[key] = _read_storage(archive, handle, f"{prefix}data/{key}", names, storage_type, numel,
-                                          byteorder, key)
+                                          byteorder, key, mmap)
         return storages[key]
 
     return TorchUnpickler(io.BytesIO(archive.read(prefix + "data.pkl")), storage).load()
@@ -64,7 +68,7 @@ def _storage_id(pid):
     return pid[0], storage_type, key, numel
 
 
-def _read_storage(archive, handle, name, names, storage_type, numel, byteorder, key):
+def _read_storage(archive, handle, name, names, storage_type, numel, byteorder, key, mmap):
     if name not in names:
         raise ArchiveError(f"storage record {name!r} is missing from the archive")
     stored = numpy_dtype(storage_type.dtype_name, byteorder)
@@ -74,19 +78,27 @@ def _read_storage(archive, handle, name, names, storage_type, numel, byteorder, 
                            f"{numel * stored.itemsize} ({numel} x {stored})")
     if info.compress_type != zipfile.ZIP_STORED:
         array = np.frombuffer(archive.read(name), dtype=stored).copy()
+    elif mmap and numel:
+        array = np.asarray(np.memmap(handle.name, dtype=stored, mode="c", offset=_data_start(handle, info),
+                                     shape=(numel,)))
     else:
         array = _read_stored(handle, info, np.empty(numel, dtype=stored))
     return Storage(array.astype(stored.newbyteorder("="), copy=False), storage_type.dtype_name, key)
 
 
-def _read_stored(handle, info, array):
-    """Read an uncompressed record straight into ``array`` (one copy, not zipfile's two), checking its CRC."""
+def _data_start(handle, info):
+    """Where an uncompressed record's bytes begin in the file (after its local header)."""
     handle.seek(info.header_offset)
     header = handle.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise ArchiveError(f"record {info.filename!r}: bad local header")
     name_size, extra_size = struct.unpack("<HH", header[26:30])
-    handle.seek(info.header_offset + 30 + name_size + extra_size)
+    return info.header_offset + 30 + name_size + extra_size
+
+
+def _read_stored(handle, info, array):
+    """Read an uncompressed record straight into ``array`` (one copy, not zipfile's two), checking its CRC."""
+    handle.seek(_data_start(handle, info))
     data = memoryview(array).cast("B")
     if handle.readinto(data) != len(data):
         raise ArchiveError(f"record {info.filename!r} is cut short (file truncated)")
