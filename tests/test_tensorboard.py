@@ -283,3 +283,44 @@ def test_a_failed_flush_keeps_the_events(tmp_path, monkeypatch):
     writer.add_scalar("kept", 2.0, 1)
     writer.close()
     assert scalars(load(tmp_path), "kept") == [(0, 1.0), (1, 2.0)]
+
+
+def test_add_figure_as_torchs(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def figure():
+        fig = plt.figure(figsize=(2, 1.5), dpi=50)
+        plt.plot([0, 1, 2], [2, 0, 1])
+        return fig
+
+    with SummaryWriter(tmp_path / "ours") as writer:
+        writer.add_figure("fig", figure(), 1)
+        writer.add_figure("figs", [figure(), figure()], 2)
+    with TorchWriter(str(tmp_path / "torch")) as writer:
+        writer.add_figure("fig", figure(), 1)
+        writer.add_figure("figs", [figure(), figure()], 2)
+    for tag in ("fig", "figs"):
+        (step, mine), = images(load(tmp_path / "ours"), tag)
+        (torch_step, reference), = images(load(tmp_path / "torch"), tag)
+        assert step == torch_step and mine.shape == reference.shape
+        np.testing.assert_array_equal(mine, reference)
+    assert plt.get_fignums() == []
+
+
+class Reuse(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.MaxPool2d(2, 2)
+
+    def forward(self, x):
+        return self.pool(self.pool(x))
+
+
+def test_add_graph_layer_called_twice(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_graph(Reuse(), minitorch_cv.rand(1, 3, 8, 8))
+    nodes = {n.name: n for n in load(tmp_path).Graph().node}
+    assert list(nodes["Reuse/MaxPool2d[pool].1"].input) == ["Reuse/MaxPool2d[pool]"]
+    assert [d.size for d in nodes["Reuse/MaxPool2d[pool].1"].attr["_output_shapes"].list.shape[0].dim] == [1, 3, 2, 2]

@@ -10,6 +10,7 @@ import time
 import weakref
 from datetime import datetime
 
+import numpy as np
 from tensorboardX.proto.event_pb2 import Event, SessionLog
 from tensorboardX.summary import text as _text
 
@@ -68,7 +69,6 @@ class SummaryWriter:
         self._sink.add(self.log_dir if log_dir is None else log_dir, event)
 
     def _add_summary(self, summary, step=None, walltime=None, log_dir=None):
-        self._check_open()
         self._add_event(Event(summary=summary), step, walltime, log_dir)
 
     def _check_open(self):
@@ -112,9 +112,9 @@ class SummaryWriter:
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
         """A matplotlib figure (or a list of them), rendered to an image."""
+        self._check_open()
         import matplotlib.pyplot as plt
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        import numpy as np
 
         def render(fig):
             canvas = FigureCanvasAgg(fig)
