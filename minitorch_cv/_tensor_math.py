@@ -17,6 +17,11 @@ def _wrap(array):
     return tensor_type()._wrap(array)
 
 
+def _logical_dtype(tensor):
+    """all/any give bool, except uint8 in, uint8 out (torch's legacy rule)."""
+    return np.uint8 if tensor.dtype is _dtype.uint8 else np.bool_
+
+
 class TensorMath:
     """Operators and methods with torch's names, arguments and dtype rules."""
 
@@ -215,11 +220,11 @@ class TensorMath:
 
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     # ----- reductions -----
     def sum(self, dim=None, keepdim=False, dtype=None):

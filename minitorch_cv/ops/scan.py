@@ -140,7 +140,7 @@ class Prod(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_arrays
         grad = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
-        if not ctx.axes:
+        if not ctx.axes or x.size == 0:
             return np.array(grad, copy=True)
         moved = np.moveaxis(x, ctx.axes, tuple(range(len(ctx.axes))))
         flat = moved.reshape((-1,) + moved.shape[len(ctx.axes):])
@@ -197,8 +197,9 @@ class Amax(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_arrays
         grad = _expand_back(grad, mask.shape, ctx.axes, ctx.keepdim)
-        count = mask.sum(axis=ctx.axes, keepdims=True)
-        return np.where(mask, grad / count.astype(grad.dtype), grad.dtype.type(0))
+        count = mask.sum(axis=ctx.axes, keepdims=True).astype(grad.dtype)
+        with quiet():
+            return mask * grad / count  # a NaN maximum matches nothing: 0/0, NaN as in torch
 
 
 class Amin(Amax):

@@ -5,6 +5,7 @@ backward puts each gradient back at the index it came from.
 """
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import tensor_type
 from .indexing import Gather
 from .reduce import MaxAll, _ValuesIndices, dims
@@ -56,6 +57,7 @@ def _result(pair, tensor, axis, index, keepdim=True):
 
 
 def sort(tensor, dim=-1, descending=False, stable=False):
+    """Always stable here (torch's unstable sort may order ties differently)."""
     axis = _axis(tensor, dim)
     return _result(_Sort, tensor, axis, order(tensor._data, axis, descending))
 
@@ -64,7 +66,15 @@ def argsort(tensor, dim=-1, descending=False, stable=False):
     return sort(tensor, dim, descending, stable).indices
 
 
+def _refuse_bool(tensor, name):
+    if tensor.dtype is _dtype.bool_:
+        if name == "topk":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
 def topk(tensor, k, dim=-1, largest=True, sorted=True):
+    _refuse_bool(tensor, "topk")
     axis = _axis(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     if not 0 <= k <= size:
@@ -77,10 +87,11 @@ def topk(tensor, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(tensor, k, dim=-1, keepdim=False):
     """The k-th smallest value (k from 1) along ``dim`` and its index."""
+    _refuse_bool(tensor, "kthvalue")
     axis = _axis(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     index = order(tensor._data, axis)
     if tensor.ndim:
         index = np.take(index, [k - 1], axis=axis)
@@ -89,6 +100,7 @@ def kthvalue(tensor, k, dim=-1, keepdim=False):
 
 def median(tensor, dim=None, keepdim=False):
     """The lower median: of all elements (a 0-d tensor) or along ``dim`` (values, indices)."""
+    _refuse_bool(tensor, "median")
     if dim is None:
         if tensor._data.size == 0:
             return tensor_type()._wrap(np.asarray(np.nan, dtype=tensor._data.dtype))
