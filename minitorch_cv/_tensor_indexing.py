@@ -2,6 +2,8 @@
 index_select/index_add, masked_fill/masked_select, nonzero, repeat, flip, roll, tril/triu,
 diagonal, unfold, split/chunk, movedim ...; the ops live in ``ops/indexing.py`` and ``ops/layout.py``.
 """
+import numpy as np
+
 from ._tensor_more_math import inplace
 from .ops import indexing as ix
 from .ops import layout
@@ -36,6 +38,20 @@ class TensorIndexing:
         if shape:
             shape[dim] = -1
         return self.masked_fill(mask.reshape(shape), value)
+
+    def index_put(self, indices, values, accumulate=False):
+        """A copy with ``values`` written (or added, with ``accumulate``) at the advanced index ``indices``."""
+        if not accumulate:
+            result = self.clone()
+            result[tuple(indices)] = values
+            return result
+        arrays = np.broadcast_arrays(*[np.asarray(getattr(i, "_data", i)) for i in indices])
+        lead, rest = tuple(self.shape[:len(arrays)]), tuple(self.shape[len(arrays):])
+        linear = np.ravel_multi_index(tuple(a % n for a, n in zip(arrays, lead)), lead)
+        values = values if hasattr(values, "_data") else self.new_tensor(values)
+        source = values.expand(*(linear.shape + rest)).reshape((-1,) + rest)
+        rows = self.reshape((-1,) + rest)
+        return rows.index_add(0, self.new_tensor(linear.reshape(-1), dtype="int64"), source).reshape(tuple(self.shape))
 
     def masked_fill(self, mask, value):
         return ix.masked_fill(self, mask, value)
@@ -143,5 +159,6 @@ class TensorIndexing:
         return self.reshape(-1)
 
 
-for _name in ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_fill", "masked_fill", "tril", "triu"):
+for _name in ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_fill", "masked_fill", "tril", "triu",
+              "index_put"):
     setattr(TensorIndexing, _name + "_", inplace(_name))

@@ -19,14 +19,14 @@ _METHODS = (
     "scatter scatter_add scatter_reduce index_select index_add index_fill masked_fill masked_select "
     "argwhere take repeat_interleave tile flip fliplr flipud roll tril triu diag diagonal diag_embed trace "
     "unflatten split chunk tensor_split unbind narrow movedim moveaxis swapaxes swapdims broadcast_to outer "
-    "ger ravel square_ sin_ cos_ exp_ sqrt_ floor_ ceil_ round_ trunc_ frac_ sign_ mm t log_ neg_ "
+    "ger ravel index_put square_ sin_ cos_ exp_ sqrt_ floor_ ceil_ round_ trunc_ frac_ sign_ mm t log_ neg_ "
     "true_divide divide multiply subtract").split()
 
 __all__ = list(dict.fromkeys(_METHODS)) + [
     "einsum", "nonzero", "result_type", "promote_types", "can_cast", "is_floating_point", "is_nonzero",
     "broadcast_tensors", "broadcast_shapes", "meshgrid", "bitwise_not", "is_same_size", "concat",
     "concatenate", "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
-    "index_put", "cartesian_prod"]
+    "cartesian_prod"]
 
 
 def _method_function(name):
@@ -160,17 +160,3 @@ def dstack(tensors):
 
 def column_stack(tensors):
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
-
-
-def index_put(input, indices, values, accumulate=False):
-    """``input`` with ``values`` written (or added, with ``accumulate``) at the advanced index ``indices``."""
-    if accumulate:
-        arrays = np.broadcast_arrays(*[np.asarray(i._data if isinstance(i, Tensor) else i) for i in indices])
-        shape = tuple(input.shape)
-        linear = np.ravel_multi_index(tuple(a % n for a, n in zip(arrays, shape)), shape[:len(arrays)])
-        rows = input.reshape((-1,) + shape[len(arrays):])
-        source = values.expand(*(linear.shape + shape[len(arrays):])).reshape((-1,) + shape[len(arrays):])
-        return rows.index_add(0, Tensor._wrap(linear.reshape(-1).astype(np.int64)), source).reshape(shape)
-    result = input.clone()
-    result[tuple(indices)] = values
-    return result

@@ -215,6 +215,7 @@ def scatter(tensor, dim, index, src=None, value=None, reduce=None, include_self=
         index = index % tensor.shape[axis] if index.size else index
     else:
         index = index.reshape(())
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     if reduce is not None and reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if src is not None:
@@ -233,7 +234,7 @@ def scatter_legacy_reduce(reduce):
         return None
     names = {"add": "sum", "multiply": "prod"}
     if reduce not in names:
-        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+        raise RuntimeError("reduce argument must be either add or multiply.")
     return names[reduce]
 
 
@@ -258,7 +259,8 @@ def index_select(tensor, dim, index):
     axis = _axis(tensor, dim)
     index = _index_array(index, "index_select", one_dim=True).reshape(-1)
     if tensor.ndim:
-        _check_bounds(index, tensor.shape[axis], "index_select")
+        if index.size and (index.min() < -tensor.shape[axis] or index.max() >= tensor.shape[axis]):
+            raise IndexError("index out of range in self")
         index = index % max(tensor.shape[axis], 1)
     elif index.size and index.max() > 0:
         raise IndexError("index_select(): Index to scalar can have only 1 value, got "
@@ -369,4 +371,6 @@ def nonzero(tensor, as_tuple=False):
     data = tensor._data
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
-    return Tensor._wrap(np.argwhere(data).astype(np.int64).reshape(-1, data.ndim))
+    if data.ndim == 0:
+        return Tensor._wrap(np.zeros((int(data != 0), 0), dtype=np.int64))
+    return Tensor._wrap(np.argwhere(data).astype(np.int64))
