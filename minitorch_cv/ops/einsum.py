@@ -7,7 +7,6 @@ import string
 import numpy as np
 
 from ..autograd.function import Function, tensor_type
-from .promotion import cast
 
 
 def _parse(equation, shapes):
@@ -89,6 +88,6 @@ def einsum(equation, *operands):
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
                                f"the number of dimensions ({op.ndim}) for operand {terms.index(term)}")
     try:
-        return Einsum.apply(*[cast(op, dtype) for op in operands], terms=terms, output=output)
+        return Einsum.apply(*operands, terms=terms, output=output)
     except ValueError as error:
         raise RuntimeError(f"einsum(): {error}") from None

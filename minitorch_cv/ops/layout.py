@@ -151,6 +151,8 @@ def diag(tensor, diagonal_=0):
 
 
 def movedim(tensor, source, destination):
+    if isinstance(source, (int, np.integer)) != isinstance(destination, (int, np.integer)):
+        raise TypeError("movedim(): source and destination must both be ints or both be tuples of ints")
     source = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
     destination = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
     if len(source) != len(destination):
