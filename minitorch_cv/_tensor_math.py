@@ -8,12 +8,18 @@ from . import _dtype
 from .autograd.function import tensor_type
 from .ops import elementwise as ew
 from .ops import linalg, reduce, shape as shape_ops
-from .ops.promotion import as_float, binary, bitwise, compare, floor_divide
+from .ops import binary_math as bm
+from .ops.promotion import as_float, binary, compare
 
 
 def _wrap(array):
     """A plain Tensor (never a Parameter) around a result array."""
     return tensor_type()._wrap(array)
+
+
+def _logical_dtype(tensor):
+    """all/any give bool, except uint8 in, uint8 out (torch's legacy rule)."""
+    return np.uint8 if tensor.dtype is _dtype.uint8 else np.bool_
 
 
 class TensorMath:
@@ -45,16 +51,16 @@ class TensorMath:
         return binary(ew.Div, other, self, float_result=True)
 
     def __floordiv__(self, other):
-        return floor_divide(self, other)
+        return bm.rounded_div(self, other)
 
     def __rfloordiv__(self, other):
-        return floor_divide(other, self)
+        return bm.rounded_div(other, self)
 
     def __mod__(self, other):
-        return binary(ew.Remainder, self, other)
+        return bm.remainder(self, other)
 
     def __rmod__(self, other):
-        return binary(ew.Remainder, other, self)
+        return bm.remainder(other, self)
 
     def __pow__(self, exponent):
         return ew.power(self, exponent)
@@ -91,8 +97,8 @@ class TensorMath:
         if rounding_mode is None:
             return self / other
         if rounding_mode in ("floor", "trunc"):
-            return floor_divide(self, other, rounding_mode)
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+            return bm.rounded_div(self, other, rounding_mode)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found {rounding_mode!r}")
 
     true_divide = divide = div
@@ -100,7 +106,7 @@ class TensorMath:
     subtract = sub
 
     def floor_divide(self, other):
-        return floor_divide(self, other)
+        return bm.rounded_div(self, other)
 
     def remainder(self, other):
         return self % other
@@ -181,18 +187,16 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __invert__(self):
-        if self.dtype.is_floating_point:
-            raise TypeError("~ (bitwise_not) is only supported for bool and integer tensors")
-        return _wrap(np.invert(self._data))
+        return bm.bitwise_not(self)
 
     def __and__(self, other):
-        return bitwise(np.bitwise_and, self, other)
+        return bm.integer_binary(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return bitwise(np.bitwise_or, self, other)
+        return bm.integer_binary(np.bitwise_or, self, other)
 
     def __xor__(self, other):
-        return bitwise(np.bitwise_xor, self, other)
+        return bm.integer_binary(np.bitwise_xor, self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -203,8 +207,7 @@ class TensorMath:
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        other = other._data if hasattr(other, "_data") else other
-        return bool(np.allclose(self._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(bm.isclose(self, other, rtol, atol, equal_nan)._data.all())
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
@@ -217,11 +220,11 @@ class TensorMath:
 
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     # ----- reductions -----
     def sum(self, dim=None, keepdim=False, dtype=None):

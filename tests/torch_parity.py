@@ -47,7 +47,7 @@ def _record(op, dtype, ours, theirs):
 def assert_matches(name, ours, theirs, dtype, kind, op):
     """Compare one array from minitorch_cv with torch's: shape, dtype, then values."""
     ours = np.asarray(ours)
-    theirs = theirs.detach().cpu().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
+    theirs = theirs.detach().cpu().numpy(force=True) if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert ours.shape == theirs.shape, f"{op}: {name} shape {ours.shape} != torch's {theirs.shape}"
     assert ours.dtype == theirs.dtype, f"{op}: {name} dtype {ours.dtype} != torch's {theirs.dtype}"
     _record(op, dtype, ours, theirs)
@@ -72,13 +72,13 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
             our_module=None, torch_module=None):
     """Run ``fn(lib, *tensors)`` with lib=minitorch_cv and lib=torch and compare everything.
 
-    ``arrays`` are NumPy arrays; float ones are cast to ``dtype`` and get requires_grad unless
+    ``arrays`` are NumPy arrays; float32/64 ones are cast to ``dtype`` (float16 stays) and get requires_grad unless
     ``grad`` (a list of booleans) says otherwise. When modules are given, ``fn`` receives
     ``(lib, module, *tensors)``; torch's module is loaded with our module's parameters first.
     Returns (our output, torch output).
     """
     RECORD[(op, dtype)][0] += 1
-    arrays = [a.astype(_np_dtype(dtype)) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+    arrays = [a.astype(_np_dtype(dtype)) if np.asarray(a).dtype in (np.float32, np.float64) else np.asarray(a)
               for a in arrays]
     grad = grad if grad is not None else [a.dtype.kind == "f" for a in arrays]
     ours_in = [minitorch_cv.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
@@ -114,12 +114,34 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
     return ours_out, theirs_out
 
 
-def same_error(fn, *args):
-    """Check that minitorch_cv and torch both raise on the same bad input; return our message."""
+def _builtin_class(error):
+    """The first built-in exception class of an error (torch's own classes derive from them)."""
+    return next(c for c in type(error).__mro__ if c.__module__ == "builtins")
+
+
+def same_error(fn, *args, check_class=False):
+    """Check that minitorch_cv and torch both raise on the same bad input; return our message.
+
+    With ``check_class`` the two errors must also be of the same built-in class
+    (RuntimeError, IndexError, TypeError, NotImplementedError, ...)."""
     import pytest
 
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as theirs:
         fn(torch, *[torch.tensor(a) for a in args])
     with pytest.raises(Exception) as info:
         fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
+    if check_class:
+        ours_class, theirs_class = _builtin_class(info.value), _builtin_class(theirs.value)
+        assert ours_class is theirs_class, (f"we raise {ours_class.__name__} ({info.value}), torch raises "
+                                            f"{theirs_class.__name__} ({theirs.value})")
     return str(info.value)
+
+
+def compare_or_same_error(fn, arrays, op, dtype="float32", kind="exact"):
+    """Where torch accepts the inputs, ``compare`` (values and result dtype, no gradients);
+    where it raises, check that we raise an error of the same class."""
+    try:
+        fn(torch, *[torch.tensor(a) for a in arrays])
+    except Exception:
+        return same_error(fn, *arrays, check_class=True)
+    return compare(fn, arrays, op=op, dtype=dtype, kind=kind, grad=[False] * len(arrays))

@@ -46,7 +46,7 @@ class Sum(Function):
     def forward(ctx, x, axes, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         out = x.sum(axis=axes, keepdims=keepdim)
-        return out.astype(np.int64) if x.dtype == np.bool_ else out
+        return out.astype(np.int64) if x.dtype.kind in "biu" else out
 
     @staticmethod
     def backward(ctx, grad):

@@ -189,6 +189,13 @@ def raw_index(index):
     return index
 
 
+def _check_steps(index):
+    """torch has no negative slice steps (use flip)."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")
+
+
 def _is_basic(index):
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
@@ -237,6 +244,7 @@ def _index_function(index, basic):
 
 def getitem(tensor, index):
     index = raw_index(index)
+    _check_steps(index)
     basic = _is_basic(index)
     function = _index_function(index, basic)
     if basic:
