@@ -94,7 +94,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
 def randperm(n, dtype=None, generator=None, requires_grad=False, device=None):
     """A random permutation of 0..n-1 (int64), torch's for the same seed."""
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     return _make(_draws.permutation(int(n), generator), dtype, requires_grad, device)
 
 

@@ -4,9 +4,11 @@
 train_cifar.py runs, on generated images. Tolerances:
 
 - float32, the tutorial's model, convolutions by im2col: per-step losses within a relative
-  1e-3 (the issue's bound) and final weights within rtol 1e-4 / atol 1e-5 (weights are about
+  1e-3 (the issue's bound) and final weights within rtol 1e-3 / atol 1e-3 (weights are about
   0.1 in size). The libraries round differently (summation order, fused multiply-adds), and the
-  differences grow a little with each step; measured here: 2e-6 and 2e-7.
+  differences grow with each step; how fast depends on the starting weights: measured 2e-6 and
+  2e-7 from the earlier NumPy-drawn ones, 3.9e-4 and 2.3e-4 from torch's own seed-0 weights
+  (which minitorch_cv now draws).
 - float32 with the default Winograd convolutions (2nd and 3rd layer): each step's gradients
   differ from torch's by about ten times more (up to 7e-6 of their size), and momentum carries
   the difference on: measured 2.2e-3 in the loss by step 50 (1e-7 over the first ten steps)
@@ -33,7 +35,7 @@ from cifar_training.loop import train_step
 pytestmark = pytest.mark.usefixtures("single_thread")
 STEPS, BATCH = 50, 16
 TOLERANCES = {
-    "float32": dict(loss_rtol=1e-3, weights=dict(rtol=1e-4, atol=1e-5)),
+    "float32": dict(loss_rtol=1e-3, weights=dict(rtol=1e-3, atol=1e-3)),
     "float32 winograd": dict(loss_rtol=5e-3, weights=dict(rtol=1e-3, atol=1e-3)),
     "float64": dict(loss_rtol=1e-10, weights=dict(rtol=1e-9, atol=1e-12)),
     "float64 winograd": dict(loss_rtol=1e-10, weights=dict(rtol=1e-9, atol=1e-12)),
