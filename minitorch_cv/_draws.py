@@ -25,7 +25,17 @@ def _vector_build():
     return bool(features.get("avx2") and features.get("fma"))
 
 
+def _intel_cpu():
+    """torch's official x86 builds draw ``bernoulli_(p)`` through MKL on Intel CPUs only."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return "GenuineIntel" in info.read()
+    except OSError:
+        return False
+
+
 VECTOR_BUILD = _vector_build()
+MKL_BERNOULLI = _intel_cpu()
 
 
 def _memory_order(like):
@@ -130,11 +140,15 @@ def permutation(n, generator=None):
 
 
 def bernoulli_scalar(like, p, generator=None):
-    """``bernoulli_(p)`` with a number ``p``, as torch's kernel without MKL (torch on AMD CPUs and
-    MKL-free builds; torch on Intel CPUs uses MKL's own stream, see README)."""
+    """``bernoulli_(p)`` with a number ``p`` (dropout's masks): on Intel CPUs torch's MKL path (one
+    32-bit word seeds an MCG31 stream, elements in memory order), elsewhere its own kernel (a
+    53-bit uniform per element below ``p``)."""
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     flat = np.empty(like.size, np.bool_)
+    if MKL_BERNOULLI:  # torch fills a contiguous buffer, then copies it in: C order, not memory order
+        dist.bernoulli_mcg31(int(resolve(generator).words(1)[0]), flat, np.float32(p))
+        return flat.astype(like.dtype).reshape(like.shape)
     dist.bernoulli_scalar(resolve(generator).words(2 * like.size), flat, float(p))
     return _shaped(flat.astype(like.dtype), like)
 

@@ -21,7 +21,6 @@ from torch_parity import assert_matches
 
 SHAPES = [(1,), (3,), (15,), (16,), (17,), (40,), (4, 5), (8, 3, 3, 3), (1000,)]
 DTYPES = ["float32", "float64"]
-INTEL_CPU = "GenuineIntel" in open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else False
 
 
 def same(op, ours, theirs):
@@ -60,13 +59,46 @@ def test_float_distributions_match_torch_bit_for_bit(dtype, seed):
                  torch.empty(shape, dtype=tdt).random_(generator=theirs))
 
 
-@pytest.mark.skipif(INTEL_CPU, reason="torch draws bernoulli_(float p) from MKL's stream on Intel CPUs (README)")
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bernoulli_with_a_number_matches_torchs_kernel_without_mkl(dtype):
+def test_bernoulli_with_a_number_matches_torch(dtype):
+    """Dropout's masks: torch's own kernel on AMD CPUs, its MKL stream on Intel ones."""
     ours, theirs = seeded(5)
     for shape in SHAPES:
-        same("bernoulli_(p)", minitorch_cv.empty(shape, dtype=getattr(minitorch_cv, dtype)).bernoulli_(0.3, generator=ours),
-             torch.empty(shape, dtype=getattr(torch, dtype)).bernoulli_(0.3, generator=theirs))
+        for p in (0.3, 0.9):
+            same("bernoulli_(p)", minitorch_cv.empty(shape, dtype=getattr(minitorch_cv, dtype)).bernoulli_(p, generator=ours),
+                 torch.empty(shape, dtype=getattr(torch, dtype)).bernoulli_(p, generator=theirs))
+    same("bernoulli(input, p)", minitorch_cv.bernoulli(minitorch_cv.zeros(20), 0.5, generator=ours),
+         torch.bernoulli(torch.zeros(20), 0.5, generator=theirs))
+
+
+def _mkl_bernoulli(seed, count, p):
+    """MKL's own ``viRngBernoulli`` on a seeded MCG31 stream, through ctypes (``MKL_RT``: the path of
+    libmkl_rt.so, e.g. from the PyPI ``mkl`` wheel); None where no MKL runtime is found."""
+    import ctypes
+    import ctypes.util
+    path = os.environ.get("MKL_RT") or ctypes.util.find_library("mkl_rt")
+    if not path:
+        return None
+    mkl = ctypes.CDLL(path)
+    stream, out = ctypes.c_void_p(), np.zeros(count, np.int32)
+    assert mkl.vslNewStream(ctypes.byref(stream), ctypes.c_int(1 << 20), ctypes.c_uint(seed)) == 0  # VSL_BRNG_MCG31
+    assert mkl.viRngBernoulli(ctypes.c_int(0), stream, ctypes.c_int(count), out.ctypes.data_as(ctypes.c_void_p),
+                              ctypes.c_double(p)) == 0
+    mkl.vslDeleteStream(ctypes.byref(stream))
+    return out
+
+
+def test_intel_bernoulli_path_is_mkls_stream(monkeypatch):
+    """The MKL path checked against MKL itself on any CPU (torch takes it on Intel CPUs only)."""
+    from minitorch_cv import _draws
+    if _mkl_bernoulli(1, 1, 0.5) is None:
+        pytest.skip("no MKL runtime (set MKL_RT to libmkl_rt.so to run this check)")
+    monkeypatch.setattr(_draws, "MKL_BERNOULLI", True)
+    for seed, p in [(0, 0.3), (12345, 0.5), (7, 0.9), (8, 0.1)]:
+        generator = minitorch_cv.Generator().manual_seed(seed)
+        word = int(minitorch_cv.Generator().set_state(generator.get_state()).words(1)[0])  # MKL's seed
+        ours = minitorch_cv.empty(3000).bernoulli_(p, generator=generator).numpy().astype(np.int32)
+        assert np.array_equal(ours, _mkl_bernoulli(word, 3000, p)), (seed, p)
 
 
 def test_non_contiguous_tensors_fill_in_memory_order_by_the_element_path():

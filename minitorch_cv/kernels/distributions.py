@@ -167,3 +167,21 @@ def exponential(words, out, rate):
     """``exponential_(lambd)``: -log1p(-u) / lambd on a 53-bit uniform, in double."""
     for i in range(out.size):
         out[i] = -1.0 / rate * math.log1p(-unit64(words, 2 * i))
+
+
+_MCG31_MODULUS = 0x7FFFFFFF
+_MCG31_MULTIPLIER = 1132489760
+
+
+@kernel
+def bernoulli_mcg31(seed, out, p):
+    """``bernoulli_(p)`` as torch on Intel CPUs draws it: MKL's ``viRngBernoulli`` (ICDF method)
+    on a ``VSL_BRNG_MCG31`` stream seeded with one 32-bit word: x0 = seed mod (2**31 - 1) (0
+    becomes 1), x[k+1] = 1132489760 * x[k] mod (2**31 - 1), element k is 1 when the float32
+    uniform x[k] / (2**31 - 1) is below float32 ``p`` (checked against MKL 2024.2's own output)."""
+    x = np.int64(seed) % _MCG31_MODULUS
+    if x == 0:
+        x = 1
+    for i in range(out.size):
+        out[i] = np.float32(x / _MCG31_MODULUS) < p
+        x = x * _MCG31_MULTIPLIER % _MCG31_MODULUS
