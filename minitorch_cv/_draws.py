@@ -179,3 +179,28 @@ def exponential(like, rate=1.0, generator=None):
     flat = np.empty(like.size, np.float64)
     dist.exponential(resolve(generator).words(2 * like.size), flat, float(rate))
     return _shaped(flat.astype(like.dtype), like)
+
+
+def multinomial(probs, count, replacement=False, generator=None):
+    """``multinomial(probs, count, replacement)`` as int64 indices, rows of ``probs`` (1-D or 2-D)
+    sampled independently: without replacement (or one sample) torch's exponential trick,
+    ``topk(p / Exp(1), count)``; with replacement inverse-CDF sampling on 53-bit uniforms."""
+    probs = np.asarray(probs)
+    rows = np.atleast_2d(probs)
+    if probs.ndim not in (1, 2) or probs.dtype.kind != "f":
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim float tensor, got {probs.ndim} dims of {probs.dtype}")
+    if rows.size and (rows.min() < 0 or not np.isfinite(rows).all()):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and count > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement or count == 1:
+        keys = rows / exponential(rows, 1.0, generator)
+        order = np.argsort(-keys, axis=1, kind="stable")[:, :count]
+    else:
+        cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+        cumulative /= cumulative[:, -1:]
+        order = np.empty((rows.shape[0], count), np.int64)
+        dist.multinomial_rows(resolve(generator).words(2 * order.size), cumulative.astype(np.float64), order)
+    return order.reshape(probs.shape[:-1] + (count,)).astype(np.int64)

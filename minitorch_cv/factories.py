@@ -111,6 +111,11 @@ def bernoulli(input, p=None, generator=None):
     return _make(_draws.bernoulli_probs(input._data, input._data, generator), None, False, None)
 
 
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Indices drawn from each row of the (unnormalised) probabilities ``input``, as torch draws them."""
+    return _make(_draws.multinomial(input._data, int(num_samples), replacement, generator), None, False, None)
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     """Like torch.arange: int64 when start, end and step are integers, float32 if any is a float."""
     if end is None:

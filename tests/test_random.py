@@ -126,6 +126,19 @@ def test_integers_and_permutations_match_torch():
         same("randperm", minitorch_cv.randperm(n, generator=ours), torch.randperm(n, generator=theirs))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multinomial_matches_torch(dtype):
+    ours, theirs = seeded(6)
+    for shape in [(5,), (3, 7), (4, 100)]:
+        probs = np.random.default_rng(len(shape)).random(shape).astype(dtype)
+        for count, replacement in [(1, False), (1, True), (3, False), (5, True), (50, True)]:
+            if replacement or count <= shape[-1]:
+                same("multinomial", minitorch_cv.multinomial(minitorch_cv.tensor(probs), count, replacement, generator=ours),
+                     torch.multinomial(torch.tensor(probs), count, replacement, generator=theirs))
+    with pytest.raises(RuntimeError, match="without replacement"):
+        minitorch_cv.multinomial(minitorch_cv.ones(3), 4)
+
+
 def test_global_seed_and_like_factories_follow_torch():
     for seed in (0, 42):
         minitorch_cv.manual_seed(seed)

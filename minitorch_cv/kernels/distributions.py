@@ -185,3 +185,25 @@ def bernoulli_mcg31(seed, out, p):
     for i in range(out.size):
         out[i] = np.float32(x / _MCG31_MODULUS) < p
         x = x * _MCG31_MULTIPLIER % _MCG31_MODULUS
+
+
+@kernel
+def multinomial_rows(words, cumulative, out):
+    """``multinomial(..., replacement=True)``: per row, each sample is the first category whose
+    cumulative probability (normalised, last forced to 1) is not below a 53-bit uniform;
+    rows are sampled one after the other, ``out.shape[1]`` samples each."""
+    used = 0
+    categories = cumulative.shape[1]
+    for row in range(out.shape[0]):
+        cumulative[row, categories - 1] = 1.0
+        for k in range(out.shape[1]):
+            u = unit64(words, used)
+            used += 2
+            left, right = 0, categories
+            while right - left > 0:
+                middle = left + (right - left) // 2
+                if cumulative[row, middle] < u:
+                    left = middle + 1
+                else:
+                    right = middle
+            out[row, k] = left
