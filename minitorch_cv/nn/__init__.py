@@ -2,5 +2,7 @@
 from . import functional, init
 from .modules import (Conv2d, CrossEntropyLoss, Flatten, Identity, L1Loss, Linear, LogSoftmax, MaxPool2d,
                       Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d,
+                      ModuleDict)
 from .parameter import Parameter
 from . import parallel

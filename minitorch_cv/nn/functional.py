@@ -1,15 +1,19 @@
 """Stateless layer functions with torch.nn.functional's names, arguments and defaults."""
 import warnings
 
+from ..ops import dropout as _dropout
 from ..ops import elementwise as _elementwise
 from ..ops import linalg as _linalg
 from ..ops import loss as _loss
+from ..ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ..ops.conv import conv2d
+from ..ops.normalization import batch_norm
 from ..ops.pooling import max_pool2d
 from ..tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",
-           "nll_loss", "mse_loss", "l1_loss"]
+           "nll_loss", "mse_loss", "l1_loss", "batch_norm", "dropout", "dropout2d", "adaptive_avg_pool2d",
+           "adaptive_max_pool2d"]
 
 
 def _check_tensor(input, name):
@@ -18,9 +22,9 @@ def _check_tensor(input, name):
 
 
 def relu(input, inplace=False):
-    """max(input, 0). ``inplace`` is accepted for compatibility; the result is a new tensor."""
+    """max(input, 0); with ``inplace`` the input tensor itself is updated and returned (as torch)."""
     _check_tensor(input, "relu")
-    return _elementwise.ReLU.apply(input)
+    return input.relu_() if inplace else _elementwise.ReLU.apply(input)
 
 
 def sigmoid(input):
@@ -109,3 +113,27 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """Mean absolute error (optionally weighted elementwise)."""
     return _loss.pointwise_loss(input, target, False, legacy_reduction(size_average, reduce, reduction),
                                 weight, name="l1_loss")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) (identity unless training)."""
+    return _dropout.dropout(input, p, training, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of [N, C, H, W] input with probability ``p`` (3-D input: [N, C, L], as torch)."""
+    _check_tensor(input, "dropout2d")
+    _dropout.check_probability(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this "
+                      "warning, please use dropout instead. Note that dropout2d exists to provide channel-wise "
+                      "dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional batch "
+                      "dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+                      "dim. This behavior will change in a future release to interpret the input as one without "
+                      "a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
+                      "behavior, please switch to using dropout1d instead.", stacklevel=2)
+    return _dropout.dropout(input, p, training, inplace, feature=True)

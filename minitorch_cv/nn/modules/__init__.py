@@ -1,9 +1,11 @@
 """Layer classes, one file per family as in torch.nn.modules."""
 from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .container import ModuleList, Sequential
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
+from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
-from .pooling import MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool2d

@@ -24,8 +24,16 @@ def _local_state(module):
 
 
 def collect(module, destination=None, prefix="", keep_vars=False):
-    """Fill ``destination`` (a new OrderedDict by default) with ``prefix + dotted name -> tensor``."""
-    destination = OrderedDict() if destination is None else destination
+    """Fill ``destination`` (a new OrderedDict by default) with ``prefix + dotted name -> tensor``.
+
+    As in torch, ``destination._metadata`` maps each module's prefix to ``{"version": ...}``,
+    which lets a layer whose state changed (BatchNorm's ``num_batches_tracked``) read old files.
+    """
+    if destination is None:
+        destination = OrderedDict()
+        destination._metadata = OrderedDict()
+    if hasattr(destination, "_metadata"):
+        destination._metadata[prefix[:-1]] = {"version": module._version}
     for name, tensor in _local_state(module).items():
         destination[prefix + name] = tensor if keep_vars else tensor.detach()
     for name, child in module._modules.items():
@@ -34,7 +42,8 @@ def collect(module, destination=None, prefix="", keep_vars=False):
     return destination
 
 
-def _load_local(module, state_dict, prefix, missing, unexpected, errors):
+def load_local(module, state_dict, prefix, missing, unexpected, errors):
+    """Copy this module's own entries of ``state_dict``; the default ``Module._load_from_state_dict``."""
     local = _local_state(module)
     for name, target in local.items():
         key = prefix + name
@@ -62,9 +71,12 @@ def load(module, state_dict, strict=True):
     if not isinstance(state_dict, dict):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
     missing, unexpected, errors = [], [], []
+    metadata = getattr(state_dict, "_metadata", None) or {}
+    state_dict = OrderedDict(state_dict)
 
     def visit(current, prefix):
-        _load_local(current, state_dict, prefix, missing, unexpected, errors)
+        current._load_from_state_dict(state_dict, prefix, metadata.get(prefix[:-1], {}), strict, missing,
+                                      unexpected, errors)
         for name, child in current._modules.items():
             if child is not None:
                 visit(child, prefix + name + ".")

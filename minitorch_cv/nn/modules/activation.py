@@ -6,8 +6,8 @@ from .module import Module
 class ReLU(Module):
     """max(x, 0) elementwise; the gradient at exactly 0 is 0, as in torch.
 
-    ``inplace`` is accepted (and printed) for compatibility; the result is always a new tensor,
-    so use the returned value (``x = relu(x)``).
+    With ``inplace=True`` the input tensor itself is updated and returned (autograd records it
+    as torch does, so ``nn.ReLU(inplace=True)`` after a BatchNorm or a residual sum works).
     """
 
     def __init__(self, inplace=False):

@@ -1,4 +1,5 @@
-"""Containers: ``Sequential`` (runs its layers in order) and ``ModuleList`` (a registered list)."""
+"""Containers: ``Sequential`` (runs its layers in order), ``ModuleList`` (a registered list) and
+``ModuleDict`` (a registered dict, insertion-ordered)."""
 import operator
 from collections import OrderedDict
 
@@ -125,3 +126,64 @@ class ModuleList(_IndexedModules):
             label = f"({start}): {text}" if start == end else f"({start}-{end}): {end - start + 1} x {text}"
             lines.append(_addindent(label, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """A dict of modules (keys are strings, order kept) whose parameters belong to the owner.
+
+    Example::
+
+        >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+        >>> list(heads.keys())
+        ['cls', 'box']
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def clear(self):
+        self._modules.clear()
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules):
+        """Add or replace entries from a mapping or an iterable of (key, module) pairs."""
+        if hasattr(modules, "items"):
+            modules = modules.items()
+        for index, entry in enumerate(modules):
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{index} should be a (key, module) pair, "
+                                 f"got {type(entry).__name__}")
+            self[entry[0]] = entry[1]

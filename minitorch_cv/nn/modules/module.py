@@ -51,6 +51,8 @@ class Module:
         ['fc.weight', 'fc.bias']
     """
 
+    _version = 1
+
     def __init__(self):
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -308,6 +310,12 @@ class Module:
         all listed in one error worded like torch's. Returns ``(missing_keys, unexpected_keys)``.
         """
         return _state_dict.load(self, state_dict, strict)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Load this module's own parameters and buffers (torch's hook; ``local_metadata`` holds the
+        ``version`` the checkpoint was saved with, so a layer can upgrade old entries first)."""
+        _state_dict.load_local(self, state_dict, prefix, missing_keys, unexpected_keys, error_msgs)
 
     # ----- printing -----
     def extra_repr(self):

@@ -1,4 +1,4 @@
-"""``MaxPool2d``: the maximum over sliding windows of (N, C, H, W) or (C, H, W) input."""
+"""Pooling layers over (N, C, H, W) or (C, H, W) input: MaxPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d."""
 from .. import functional as F
 from ._checks import check_input, check_spatial_size
 from .module import Module
@@ -50,3 +50,40 @@ class MaxPool2d(Module):
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average over ``output_size`` bins whatever the input size (int, pair, or None to keep a size).
+
+    Bin ``i`` covers ``floor(i*In/Out)`` to ``ceil((i+1)*In/Out)``, so sizes need not divide.
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d((1, 1))(minitorch_cv.randn(2, 512, 7, 7)).shape
+        minitorch_cv.Size([2, 512, 1, 1])
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Maximum over adaptive bins (see AdaptiveAvgPool2d); ``return_indices`` also gives the argmax."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
