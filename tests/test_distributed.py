@@ -168,3 +168,60 @@ def test_hooks_fire_in_backward_order_and_callbacks_after():
     assert events == ["b", "a", ("done", [2.0 * 2 * float(np.exp(2.0))])]
     with pytest.raises(RuntimeError, match="only be installed during backward"):
         queue_callback(print)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (6, 3), (3, 2, 7)])
+def test_sync_batch_norm_op_on_one_rank_is_torchs_batch_norm(dtype, shape):
+    """The op with an identity allreduce (one rank) against torch's F.batch_norm in training,
+    outputs, every gradient and the running buffers (2 ranks: tests/test_distributed_mpi.py)."""
+    import torch as real_torch
+
+    from minitorch_cv.ops.sync_batch_norm import SyncBatchNorm as SyncBatchNormFunction
+    from torch_parity import assert_matches, compare
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(shape) * 2 + 1, rng.random(shape[1]) + 0.5, rng.standard_normal(shape[1])]
+    buffers = {}
+
+    def fn(lib, x, weight, bias):
+        running = [lib.zeros(shape[1], dtype=x.dtype), lib.ones(shape[1], dtype=x.dtype)]
+        buffers[lib.__name__] = running
+        if lib is real_torch:
+            return real_torch.nn.functional.batch_norm(x, *running, weight, bias, True, 0.3, 1e-5)
+        return SyncBatchNormFunction.apply(x, weight, bias, running[0]._data, running[1]._data, momentum=0.3,
+                                           eps=1e-5, all_sum=lambda array: None)
+
+    compare(fn, arrays, "sync_batch_norm", dtype=dtype)
+    for ours, theirs in zip(buffers["minitorch_cv"], buffers["torch"]):
+        assert_matches("running buffer", ours.numpy(), theirs, dtype, "reduction", "sync_batch_norm")
+
+
+def test_sync_batch_norm_op_gradcheck():
+    from minitorch_cv.autograd.gradcheck import gradcheck
+    from minitorch_cv.ops.sync_batch_norm import SyncBatchNorm as SyncBatchNormFunction
+    rng = np.random.default_rng(4)
+    inputs = [torch.tensor(a, requires_grad=True) for a in
+              (rng.standard_normal((3, 2, 2, 3)), rng.random(2) + 0.5, rng.standard_normal(2))]
+    assert gradcheck(lambda x, w, b: SyncBatchNormFunction.apply(x, w, b, None, None, momentum=0.1, eps=1e-5,
+                                                                 all_sum=lambda array: None), inputs)
+
+
+def test_convert_sync_batchnorm_keeps_parameters_and_keys(group):
+    dist.init_process_group()
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=None),
+                          nn.Sequential(nn.BatchNorm1d(5, affine=False)))
+    model[1].eval()
+    keys, weight, running = list(model.state_dict()), model[1].weight, model[1].running_var
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert converted is model and list(converted.state_dict()) == keys
+    assert isinstance(model[1], nn.SyncBatchNorm) and isinstance(model[2][0], nn.SyncBatchNorm)
+    assert model[1].weight is weight and model[1].running_var is running and model[1].momentum is None
+    assert not model[1].training and model[2][0].weight is None
+    root = nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm2d(2))
+    assert isinstance(root, nn.SyncBatchNorm)
+    x = torch.tensor(np.random.default_rng(0).standard_normal((4, 2, 3, 3)))
+    plain = nn.BatchNorm2d(2).double()
+    root.double()
+    np.testing.assert_array_equal(root(x).detach().numpy(), plain(x).detach().numpy())   # one rank: BatchNorm
+    with pytest.raises(ValueError, match=r"expected at least 2D input \(got 1D input\)"):
+        root(torch.ones(3))

@@ -5,4 +5,5 @@ from .modules import (Conv2d, CrossEntropyLoss, Flatten, Identity, L1Loss, Linea
 from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d,
                       ModuleDict)
 from .parameter import Parameter
+from .modules import SyncBatchNorm
 from . import parallel
