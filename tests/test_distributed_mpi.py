@@ -62,3 +62,24 @@ def test_sync_batchnorm_on_two_ranks_is_batchnorm_on_the_global_batch():
     assert max(result["float64"].values()) <= 1e-12, result["float64"]
     assert max(result["float32"].values()) <= 1e-5, result["float32"]
     assert result["ddp_training_float64"] <= 1e-12      # 20 SGD steps of DDP + SyncBatchNorm
+
+
+def test_distributed_benchmark_runs(tmp_path):
+    """bench_distributed.py in its smallest form: one 2-rank job of CIFAR10CNN, every figure present."""
+    import json
+    import subprocess
+    import sys
+
+    from mpi_helpers import REPO, find_mpiexec, mpi_env
+    if find_mpiexec() is None:
+        pytest.skip("no mpiexec")
+    out = tmp_path / "distributed.json"
+    command = [sys.executable, "benchmarks/bench_distributed.py", "--models", "cnn,resnet20", "--scaling", "strong",
+               "--ranks", "2", "--batch", "4", "--steps", "2", "--warmup", "1", "--json", str(out)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240, env=mpi_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    cnn = rows[0]
+    assert cnn["model"] == "CIFAR10CNN" and cnn["ranks"] == 2 and cnn["global_batch"] == 4, cnn
+    assert cnn["step_ms"] > 0 and 0 <= cnn["allreduce_share"] < 1 and cnn["allreduce_1M_float32_ms"] > 0
+    assert rows[1]["model"] == "ResNet-20" and ("step_ms" in rows[1] or rows[1]["error"].startswith("pending"))
