@@ -11,6 +11,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .device import cuda, device
 from .factories import (arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand,
                         rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
+from .factories import bernoulli, normal, randint_like
 from .functional import (abs, add, allclose, argmax, argmin, cat, clamp, clip, div, equal, exp, flatten,
                          isnan, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
                          norm, numel, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std,

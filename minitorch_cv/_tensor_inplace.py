@@ -9,12 +9,11 @@ requires grad refuses in-place changes while grad mode is on.
 """
 import numpy as np
 
-from . import _dtype
+from . import _draws, _dtype
 from .autograd.grad_mode import is_grad_enabled
 from .ops import elementwise as ew
 from .ops import shape as shape_ops
 from .ops.promotion import Cast, cast, operand
-from .random import numpy_generator
 
 _LEAF_ERROR = ("a leaf Variable that requires grad is being used in an in-place operation. "
                "Wrap the update in `with minitorch_cv.no_grad():`.")
@@ -161,10 +160,27 @@ class TensorInPlace:
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        return self._overwrite(numpy_generator(generator).uniform(a, b, self._data.shape))
+        """Fill with U[a, b) samples: torch's values for the same generator state."""
+        return self._overwrite(_draws.uniform(self._data, a, b, generator))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        return self._overwrite(numpy_generator(generator).normal(mean, std, self._data.shape))
+        return self._overwrite(_draws.normal(self._data, mean, std, generator))
+
+    def random_(self, from_=None, to=None, generator=None):
+        """``random_()``: integers over the dtype's range; ``random_(to)``, ``random_(from_, to)``: [from_, to)."""
+        if from_ is None and to is None:
+            return self._overwrite(_draws.bits(self._data, generator))
+        low, high = (0, from_) if to is None else (from_, to)
+        return self._overwrite(_draws.integers(self._data, low, high, generator))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        """0/1 draws with probability ``p`` (a number, or a tensor broadcast to this one)."""
+        if hasattr(p, "_data"):
+            return self._overwrite(_draws.bernoulli_probs(self._data, p._data, generator))
+        return self._overwrite(_draws.bernoulli_scalar(self._data, p, generator))
+
+    def exponential_(self, lambd=1.0, generator=None):
+        return self._overwrite(_draws.exponential(self._data, lambd, generator))
 
     def __setitem__(self, index, value):
         index = shape_ops.raw_index(index)

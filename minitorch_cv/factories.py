@@ -1,4 +1,5 @@
-"""Tensor factories (zeros, ones, randn, rand, randint, arange, full, *_like) drawing from the seeded generator.
+"""Tensor factories (zeros, ones, randn, rand, randint, randperm, arange, full, *_like); the random
+ones draw torch's values from the seeded generator (``_draws``).
 
 Sizes are given as ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros([2, 3])`` or ``zeros(size=(2, 3))``.
 Float factories default to float32; ``randint`` and integer ``arange`` give int64, as in torch.
@@ -8,7 +9,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import as_dtype
 from .device import device as _device
-from .random import numpy_generator
+from . import _draws
 from .tensor import Tensor
 
 
@@ -69,19 +70,15 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 
 def randn(*args, size=None, dtype=None, generator=None, requires_grad=False, device=None):
-    """Standard normal samples (float32 unless ``dtype`` says otherwise)."""
-    np_dtype = _float_dtype(dtype, "randn")
-    data = numpy_generator(generator).standard_normal(_size(args, size), dtype=np.float64)
-    return _make(data.astype(np_dtype), dtype, requires_grad, device)
+    """Standard normal samples, torch's values for the same seed (float32 unless ``dtype`` says)."""
+    like = np.empty(_size(args, size), _float_dtype(dtype, "randn"))
+    return _make(_draws.normal(like, 0.0, 1.0, generator), dtype, requires_grad, device)
 
 
 def rand(*args, size=None, dtype=None, generator=None, requires_grad=False, device=None):
-    """Uniform samples on [0, 1)."""
-    np_dtype = _float_dtype(dtype, "rand")
-    data = numpy_generator(generator).random(_size(args, size), dtype=np.float64).astype(np_dtype)
-    if np_dtype == np.float32:
-        data = np.minimum(data, np.nextafter(np.float32(1), np.float32(0)))
-    return _make(data, dtype, requires_grad, device)
+    """Uniform samples on [0, 1), torch's values for the same seed."""
+    like = np.empty(_size(args, size), _float_dtype(dtype, "rand"))
+    return _make(_draws.uniform(like, 0.0, 1.0, generator), dtype, requires_grad, device)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad=False, device=None):
@@ -90,15 +87,28 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    data = numpy_generator(generator).integers(low, high, _size((size,)), dtype=np.int64)
-    return _make(data, dtype, requires_grad, device)
+    like = np.empty(_size((size,)), (as_dtype(dtype) or _dtype.int64).numpy)
+    return _make(_draws.integers(like, low, high, generator), dtype, requires_grad, device)
 
 
 def randperm(n, dtype=None, generator=None, requires_grad=False, device=None):
-    data = numpy_generator(generator).permutation(int(n)).astype(np.int64)
-    return _make(data, dtype, requires_grad, device)
+    """A random permutation of 0..n-1 (int64), torch's for the same seed."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    return _make(_draws.permutation(int(n), generator), dtype, requires_grad, device)
+
+
+def normal(mean, std, size, generator=None, dtype=None, requires_grad=False, device=None):
+    """``torch.normal(mean, std, size)`` with number ``mean`` and ``std``."""
+    like = np.empty(_size((size,)), _float_dtype(dtype, "normal"))
+    return _make(_draws.normal(like, mean, std, generator), dtype, requires_grad, device)
+
+
+def bernoulli(input, p=None, generator=None):
+    """0/1 draws with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    if p is not None:
+        return _make(_draws.bernoulli_scalar(input._data, p, generator), None, False, None)
+    return _make(_draws.bernoulli_probs(input._data, input._data, generator), None, False, None)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -137,12 +147,22 @@ def empty_like(input, dtype=None, requires_grad=False, device=None):
     return empty(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
 
 
-def randn_like(input, dtype=None, requires_grad=False, device=None):
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
+def randn_like(input, dtype=None, requires_grad=False, device=None, generator=None):
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device,
+                 generator=generator)
 
 
-def rand_like(input, dtype=None, requires_grad=False, device=None):
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device)
+def rand_like(input, dtype=None, requires_grad=False, device=None, generator=None):
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad, device=device,
+                generator=generator)
+
+
+def randint_like(input, low=0, high=None, dtype=None, requires_grad=False, device=None, generator=None):
+    """``randint_like(input, high)`` or ``randint_like(input, low, high)``, in ``input``'s dtype."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad,
+                   device=device, generator=generator)
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):

@@ -3,6 +3,7 @@ import collections.abc
 
 import numpy as np
 
+from ... import _draws
 from ...functional import stack
 from ...tensor import Tensor
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -116,7 +117,11 @@ class DataLoader:
         self._get_batch = getattr(dataset, "get_batch", None) if collate_fn is None else None
 
     def __iter__(self):
-        for indices in self.batch_sampler:
+        batches = iter(self.batch_sampler)
+        # torch draws its workers' base seed here, before the sampler's first draw; drawing it
+        # too keeps the global generator, and so the shuffled order, in step with torch's.
+        _draws.bits(np.empty((), np.int64), self.generator)
+        for indices in batches:
             yield self._fetch(indices)
 
     def _fetch(self, indices):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ...random import numpy_generator
+from ... import _draws
 from ...tensor import Tensor
 
 
@@ -91,6 +91,6 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != len(dataset):
         raise ValueError(f"Sum of input lengths ({sum(lengths)}) does not equal the length of the "
                          f"input dataset ({len(dataset)})!")
-    indices = numpy_generator(generator).permutation(len(dataset)).tolist()
+    indices = _draws.permutation(len(dataset), generator).tolist()
     return [Subset(dataset, indices[end - length:end])
             for end, length in zip(itertools.accumulate(lengths), lengths)]

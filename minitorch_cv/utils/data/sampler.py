@@ -1,9 +1,14 @@
 """Samplers: the order in which a DataLoader visits dataset indices, and how it groups them.
 
-Random samplers draw from a ``minitorch_cv.Generator`` (default: the global one), once per
-epoch, so ``minitorch_cv.manual_seed(s)`` or a seeded ``generator`` fixes every epoch's order.
+Random samplers draw as torch's do, so after the same ``manual_seed(s)`` (or from an equally
+seeded ``generator``) every epoch visits torch's order: without a generator, ``RandomSampler``
+takes a 63-bit seed from the global generator each epoch and shuffles with a fresh generator
+seeded by it; permutations are ``randperm``'s, draws with replacement come 32 at a time.
 """
-from ...random import numpy_generator
+import numpy as np
+
+from ... import _draws
+from ...random import Generator
 
 
 class Sampler:
@@ -43,14 +48,17 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        n, rng = len(self.data_source), numpy_generator(self.generator)
+        n, generator = len(self.data_source), self.generator
+        if generator is None:
+            seed = int(_draws.bits(np.empty((), np.int64))[()])
+            generator = Generator().manual_seed(seed)
         if self.replacement:
-            yield from rng.integers(0, n, size=self.num_samples).tolist()
+            for count in [32] * (self.num_samples // 32) + [self.num_samples % 32]:
+                yield from _draws.integers(np.empty(count, np.int64), 0, n, generator).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from rng.permutation(n).tolist()
-        if self.num_samples % n:
-            yield from rng.permutation(n)[:self.num_samples % n].tolist()
+            yield from _draws.permutation(n, generator).tolist()
+        yield from _draws.permutation(n, generator)[:self.num_samples % n].tolist()
 
     def __len__(self):
         return self.num_samples
@@ -64,7 +72,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for i in numpy_generator(self.generator).permutation(len(self.indices)).tolist():
+        for i in _draws.permutation(len(self.indices), self.generator).tolist():
             yield self.indices[i]
 
     def __len__(self):
