@@ -5,10 +5,7 @@ import pytest
 import torch
 import torch.utils.data as tdata
 
-from minitorch_cv import randperm as our_randperm
-from minitorch_cv.random import Generator
 from minitorch_cv.utils.data import DistributedSampler
-from minitorch_cv.utils.data import distributed as sampler_module
 
 SIZES = (1, 2, 5, 10, 17, 64, 101)
 REPLICAS = (1, 2, 3, 4, 7)
@@ -34,39 +31,17 @@ def test_unshuffled_rule_is_torchs(n, replicas, drop_last):
     assert lengths == [len(t) for t in theirs]
 
 
-def _torch_permutation(n, seed):
-    generator = torch.Generator()
-    generator.manual_seed(seed)
-    return torch.randperm(n, generator=generator).tolist()
-
-
 @pytest.mark.parametrize("n,replicas,drop_last,seed,epoch",
                          [(n, r, d, s, e) for n, r, d in itertools.product(SIZES, REPLICAS, (False, True))
                           for s, e in ((0, 0), (3, 1), (12345, 4))])
-def test_shuffled_rule_is_torchs_given_torchs_permutation(monkeypatch, n, replicas, drop_last, seed, epoch):
-    """The rule around the permutation (seed + epoch, padding, striding), with torch's randperm
-    injected: minitorch_cv's own randperm is not bit-identical to torch's yet (branch ``rng``)."""
-    monkeypatch.setattr(sampler_module, "epoch_permutation", _torch_permutation)
+def test_shuffled_rule_is_torchs(n, replicas, drop_last, seed, epoch):
+    """seed + epoch, minitorch_cv's randperm (bit-identical to torch's), padding, striding."""
     ours, _ = _our_lists(n, replicas, epoch, shuffle=True, seed=seed, drop_last=drop_last)
     samplers = [tdata.DistributedSampler(range(n), num_replicas=replicas, rank=r, shuffle=True, seed=seed,
                                          drop_last=drop_last) for r in range(replicas)]
     for s in samplers:
         s.set_epoch(epoch)
     assert ours == [list(s) for s in samplers]
-
-
-def test_shuffled_lists_without_injection_when_randperm_matches_torch():
-    generator = Generator()
-    generator.manual_seed(5)
-    if our_randperm(50, generator=generator).tolist() != _torch_permutation(50, 5):
-        pytest.skip("minitorch_cv.randperm is not yet bit-identical to torch.randperm (branch rng)")
-    for n, replicas, seed in ((10, 3, 0), (101, 4, 7), (64, 2, 42)):
-        ours, _ = _our_lists(n, replicas, 2, shuffle=True, seed=seed)
-        samplers = [tdata.DistributedSampler(range(n), num_replicas=replicas, rank=r, seed=seed)
-                    for r in range(replicas)]
-        for s in samplers:
-            s.set_epoch(2)
-        assert ours == [list(s) for s in samplers]
 
 
 def test_every_epoch_a_different_order_the_same_on_all_ranks():
