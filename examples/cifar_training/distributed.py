@@ -16,6 +16,7 @@ numpy backend: ``minitorch_cv.distributed`` on MPI. torch backend: ``torch.distr
 gloo, its rank and size taken from the MPI launcher's variables (MASTER_ADDR defaults to
 127.0.0.1 and MASTER_PORT to 29500: set both for several machines).
 """
+import atexit
 import os
 import sys
 
@@ -105,6 +106,7 @@ class Distributed(Local):
             os.environ.setdefault("MASTER_PORT", "29500")
             self._abort_job_on_exception()
             self.dist.init_process_group("gloo")
+        atexit.register(self._leave)
         self.rank, self.world = self.dist.get_rank(), self.dist.get_world_size()
         self.is_main = self.rank == 0
         self._model = self._wrapped = None
@@ -112,6 +114,11 @@ class Distributed(Local):
         self._stop_agreed = False
         if not self.is_main:
             sys.stdout = open(os.devnull, "w")
+
+    def _leave(self):
+        """Leave the group before Python shuts down: gloo's threads still running then abort the process."""
+        if self.dist.is_initialized():
+            self.dist.destroy_process_group()
 
     @staticmethod
     def _abort_job_on_exception():
