@@ -8,6 +8,7 @@ after the current batch; ``--resume`` continues from it.
 
     python examples/train_cifar.py --backend numpy --data-dir ../shared/data
     python examples/train_cifar.py --backend torch --data-dir ../shared/data
+    mpiexec -n 2 python -m mpi4py examples/train_cifar.py --distributed --threads 1 --data-dir ../shared/data
 """
 import argparse
 import os
@@ -20,8 +21,9 @@ from tqdm import tqdm  # noqa: E402
 
 import minitorch_cv  # noqa: E402
 from cifar_training import data  # noqa: E402
+from cifar_training import distributed as parallel  # noqa: E402
 from cifar_training.backends import BACKENDS, Backend, initial_state  # noqa: E402
-from cifar_training.loop import Progress, evaluate, train_epoch  # noqa: E402
+from cifar_training.loop import Progress, train_epoch  # noqa: E402
 from cifar_training.run_folder import RunFolder, StopOnInterrupt  # noqa: E402
 from cifar_training.tensorboard_log import NoLog, TensorBoardLog  # noqa: E402
 from minitorch_cv.models import ACTIVATIONS  # noqa: E402
@@ -62,6 +64,7 @@ def build_parser():
                              "tensorboard --logdir DIR")
     parser.add_argument("--threads", type=int, default=default_num_threads(),
                         help="threads for minitorch_cv kernels and PyTorch (default: all cores)")
+    parallel.add_arguments(parser)
     return parser
 
 
@@ -98,17 +101,19 @@ def main(argv=None):
         parser.error("--threads and --epochs must be positive")
     backend = Backend(args.backend)
     backend.set_num_threads(args.threads)
+    group = parallel.setup(args, backend)
     run = RunFolder(args.out or default_out(args), backend)
     if args.resume:
         try:
-            checkpoint = run.load()
+            checkpoint = group.on_rank0(run.load, (OSError, RuntimeError, ValueError))
         except (OSError, RuntimeError, ValueError) as error:
             parser.exit(1, f"train_cifar.py: error: {error}\n")
         recipe = resolve_recipe(args, parser, checkpoint["recipe"])
         progress = Progress.from_dict(checkpoint["progress"])
-        run.trim_logs(progress)
+        if group.is_main:
+            run.trim_logs(progress)
     else:
-        if os.path.exists(run.checkpoint):
+        if group.agree(os.path.exists(run.checkpoint)):
             parser.error(f"{run.path} already holds a run; add --resume to continue it or pick another --out")
         recipe = resolve_recipe(args, parser)
         check_recipe(recipe, parser)
@@ -121,8 +126,9 @@ def main(argv=None):
         test_set = data.cifar_split(args.data_dir, False, recipe["limit_test"], None, args.download)
     except (OSError, RuntimeError) as error:
         parser.exit(1, f"train_cifar.py: error: {error}\n")
-    run.create()
-    print(f"{backend.name} backend, {args.threads} threads, {len(train_set)} training and "
+    if group.is_main:
+        run.create()
+    print(f"{backend.name} backend, {args.threads} threads, {group.world} process(es), {len(train_set)} training and "
           f"{len(test_set)} test images, run folder {run.path}")
     log = NoLog() if args.tensorboard is None else TensorBoardLog(
         args.tensorboard or os.path.join(run.path, "tensorboard"),
@@ -130,15 +136,17 @@ def main(argv=None):
     with StopOnInterrupt() as stop:
         while progress.epoch < args.epochs:
             finished = run_epoch(backend, model, criterion, optimizer, train_set, test_set,
-                                 recipe, args, progress, augment_generator, run, stop, log)
+                                 recipe, args, progress, augment_generator, run, stop, group, log)
             if not finished:
-                run.save(model, optimizer, progress, recipe)
+                if group.is_main:
+                    run.save(model, optimizer, progress, recipe)
                 log.close()
                 print(f"stopped in epoch {progress.epoch + 1} after batch {progress.step}; saved "
                       f"{run.checkpoint}; continue with --resume --out {run.path}")
                 return INTERRUPTED
             progress = progress.next_epoch()
-            run.save(model, optimizer, progress, recipe)
+            if group.is_main:
+                run.save(model, optimizer, progress, recipe)
     log.finish(recipe, backend.name)
     print(f"done after epoch {progress.epoch}; weights in {run.checkpoint}")
     return 0
@@ -160,7 +168,7 @@ def build_training(backend, recipe, checkpoint):
 
 
 def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe, args, progress,
-              augment_generator, run, stop, log):
+              augment_generator, run, stop, group, log):
     """Train the rest of the current epoch, then evaluate and log it; False if Ctrl-C stopped it."""
     epoch, batch_size = progress.epoch, recipe["batch_size"]
     batches = log.batches(data.train_batches(train_set, batch_size, recipe["seed"], epoch,
@@ -169,17 +177,19 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
                desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch", leave=False, disable=None)
 
     def on_step(progress, loss):
-        run.append(run.steps, {"epoch": epoch + 1, "step": progress.step, "loss": loss})
+        if group.is_main:
+            run.append(run.steps, {"epoch": epoch + 1, "step": progress.step, "loss": loss})
         log.step(progress, loss)
         bar.set_postfix(loss=f"{progress.loss_sum / progress.seen:.4f}",
                         img_s=f"{progress.seen / max(progress.seconds, 1e-9):.0f}", refresh=False)
         bar.update()
 
     with bar:
-        if not train_epoch(backend, model, criterion, optimizer, batches, progress, stop, on_step):
+        if not train_epoch(backend, group.training_model(model), criterion, optimizer, batches, progress,
+                           group.stop(stop), on_step, group.train_step):
             return False
         tick = time.perf_counter()
-        result = evaluate(backend, model, criterion, data.eval_batches(test_set, batch_size), stop)
+        result = group.evaluate(model, criterion, test_set, batch_size, stop)
     if result is None:
         return False
     eval_seconds = time.perf_counter() - tick
@@ -189,8 +199,9 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
               "test_acc": test_acc, "epoch_seconds": progress.seconds + eval_seconds,
               "train_seconds": progress.seconds, "eval_seconds": eval_seconds,
               "images_per_second": progress.seen / progress.seconds, "backend": backend.name,
-              "threads": args.threads, **recipe}
-    run.append(run.metrics, record)
+              "threads": args.threads, **group.record(), **recipe}
+    if group.is_main:
+        run.append(run.metrics, record)
     log.epoch(record, model, optimizer)
     print(f"epoch {epoch + 1:>3}/{args.epochs}  train loss {record['train_loss']:.4f} "
           f"acc {100 * record['train_acc']:5.2f}%  test loss {test_loss:.4f} acc {100 * test_acc:5.2f}%  "

@@ -38,7 +38,7 @@ half = float16
 if _dtype.bfloat16 is not None:
     bfloat16 = _dtype.bfloat16
 
-_LAZY_SUBMODULES = ("utils", "vision", "models", "hub")
+_LAZY_SUBMODULES = ("utils", "vision", "models", "hub", "distributed")
 
 
 def __getattr__(name):

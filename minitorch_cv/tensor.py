@@ -121,6 +121,18 @@ class Tensor(TensorMath, TensorInPlace, TensorMoreMath, TensorIndexing):
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn.retained is not None
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` each time backward has added into this leaf's ``.grad``."""
+        from .utils.hooks import RemovableHandle
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Backpropagate from this tensor; needs ``gradient`` unless the tensor has one element."""
         if not self._requires_grad:

@@ -38,16 +38,16 @@ def train_step(model, criterion, optimizer, images, labels):
 
 
 def train_epoch(backend, model, criterion, optimizer, batches, progress, stop_requested,
-                on_step=lambda progress, loss: None):
-    """Train on ``batches`` (NumPy pairs), updating ``progress`` after each step.
+                on_step=lambda progress, loss: None, step=None):
+    """Train on ``batches`` (NumPy pairs) with ``step`` (None: one process's ``train_step``),
+    updating ``progress`` after each step.
 
     Stops after the step during which ``stop_requested()`` became true; returns False then.
     """
     model.train()
     tick = time.perf_counter()
     for images, labels in batches:
-        loss, correct = train_step(model, criterion, optimizer,
-                                   backend.tensor(images), backend.tensor(labels))
+        loss, correct = (step or train_step)(model, criterion, optimizer, backend.tensor(images), backend.tensor(labels))
         now = time.perf_counter()
         progress.step += 1
         progress.loss_sum += loss * len(labels)

@@ -28,24 +28,70 @@ def _topological_order(root):
 
 
 def _accumulate(tensor, grad):
-    """Add ``grad`` into ``tensor.grad`` (created on first use), as torch's AccumulateGrad does."""
+    """Add ``grad`` into ``tensor.grad`` (created on first use), as torch's AccumulateGrad does,
+    then call the tensor's post-accumulate-grad hooks (DistributedDataParallel starts its
+    allreduce from them while the rest of the graph is still being differentiated)."""
     Tensor = tensor_type()
 
     if tensor.grad is None:
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
     else:
         tensor.grad._data = tensor.grad._data + grad
+    for hook in tuple(getattr(tensor, "_post_accumulate_grad_hooks", {}).values()):
+        hook(tensor)
+
+
+_callbacks = []
+
+
+def queue_callback(callback):
+    """Run ``callback()`` once the current backward pass has finished (torch's
+    ``Variable._execution_engine.queue_callback``); only valid during a backward pass."""
+    if _depth == 0:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _callbacks.append(callback)
+
+
+_depth = 0
+
+
+def _leaf_uses(order):
+    """How many recorded edges point at each leaf tensor (by id) in the nodes of ``order``."""
+    uses = {}
+    for node in order:
+        for parent in node.parents:
+            if parent is not None and not isinstance(parent, Node):
+                uses[id(parent)] = uses.get(id(parent), 0) + 1
+    return uses
 
 
 def run_backward(root, grad, retain_graph=False):
-    """Push ``grad`` (same shape as ``root``) back to every leaf that requires a gradient."""
+    """Push ``grad`` (same shape as ``root``) back to every leaf that requires a gradient, then run
+    the callbacks queued during the pass."""
+    global _depth
+    _depth += 1
+    try:
+        _backward_pass(root, grad, retain_graph)
+    finally:
+        _depth -= 1
+        finished = list(_callbacks) if _depth == 0 else []
+        if _depth == 0:
+            _callbacks.clear()
+    for callback in finished:
+        callback()
+
+
+def _backward_pass(root, grad, retain_graph):
+    """Each leaf's gradient is accumulated as soon as the last node that feeds it has run."""
     if root.grad_fn is None:
         _accumulate(root, grad)
         return
     grads = {id(root.grad_fn): grad}
     leaves = {}
+    order = _topological_order(root.grad_fn)
+    uses = _leaf_uses(order)
     with no_grad():
-        for node in _topological_order(root.grad_fn):
+        for node in order:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -59,7 +105,11 @@ def run_backward(root, grad, retain_graph=False):
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             for parent, parent_grad in zip(node.parents, input_grads):
+                if parent is not None and not isinstance(parent, Node):
+                    uses[id(parent)] -= 1
                 if parent is None or parent_grad is None:
+                    if parent is not None and uses[id(parent)] == 0 and id(parent) in leaves:
+                        _accumulate(*leaves.pop(id(parent)))
                     continue
                 is_node = isinstance(parent, Node)
                 expected = parent.shape if is_node else parent._data.shape
@@ -72,6 +122,8 @@ def run_backward(root, grad, retain_graph=False):
                 else:
                     entry = leaves.get(key)
                     leaves[key] = (parent, parent_grad if entry is None else entry[1] + parent_grad)
+                    if uses[key] == 0:
+                        _accumulate(*leaves.pop(key))
             if not retain_graph:
                 node.ctx = None
                 node.saved_versions = ()

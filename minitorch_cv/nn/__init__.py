@@ -6,3 +6,5 @@ from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm1d, BatchNo
                       ModuleDict)
 from .modules import AvgPool2d, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, ReLU6, SiLU
 from .parameter import Parameter
+from .modules import SyncBatchNorm
+from . import parallel

@@ -17,6 +17,39 @@ def _per_channel(vector):
     return vector.reshape(1, -1, 1)
 
 
+def update_running_stats(running_mean, running_var, mean, var, count, momentum):
+    """Move the running buffers (arrays or None) toward the batch mean and unbiased variance."""
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += momentum * var * (count / (count - 1))
+
+
+def scale_and_shift(xhat, weight, bias):
+    """``xhat * weight + bias`` per channel (either may be None) in a new array."""
+    out = xhat * _per_channel(weight) if weight is not None else xhat.copy()
+    if bias is not None:
+        out += _per_channel(bias)
+    return out
+
+
+def output_grad_sums(grad, xhat):
+    """The output gradient as [N, C, L], and its per-channel sum and dot product with x-hat."""
+    g = grad.reshape(xhat.shape)
+    return g, g.sum(axis=(0, 2)), np.einsum("ncl,ncl->c", g, xhat)
+
+
+def input_grad_through_batch_stats(g, xhat, mean_grad, mean_grad_dot_xhat, scale):
+    """dL/dx [N, C, L] when mean and variance came from the batch: the per-channel means over the
+    batch of the output gradient and of its product with x-hat enter through the statistics."""
+    grad_x = g - _per_channel(mean_grad)
+    grad_x -= xhat * _per_channel(mean_grad_dot_xhat)
+    grad_x *= _per_channel(scale)
+    return grad_x
+
+
 class BatchNorm(Function):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel.
 
@@ -40,15 +73,8 @@ class BatchNorm(Function):
         var = np.einsum("ncl,ncl->c", xhat, xhat) / count
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         xhat *= _per_channel(invstd)
-        if running_mean is not None:
-            running_mean *= 1 - momentum
-            running_mean += momentum * mean
-        if running_var is not None:
-            running_var *= 1 - momentum
-            running_var += momentum * var * (count / (count - 1))
-        out = xhat * _per_channel(weight) if weight is not None else xhat.copy()
-        if bias is not None:
-            out += _per_channel(bias)
+        update_running_stats(running_mean, running_var, mean, var, count, momentum)
+        out = scale_and_shift(xhat, weight, bias)
         ctx.save_for_backward(x, weight, xhat, invstd)
         return out.reshape(x.shape)
 
@@ -84,9 +110,7 @@ class BatchNorm(Function):
         if ctx.needs_input_grad[0]:
             if ctx.training:
                 count = n * g.shape[2]
-                grad_x = g - _per_channel(grad_sum / count)
-                grad_x -= xhat * _per_channel(grad_dot_xhat / count)
-                grad_x *= _per_channel(scale)
+                grad_x = input_grad_through_batch_stats(g, xhat, grad_sum / count, grad_dot_xhat / count, scale)
             else:
                 grad_x = g * _per_channel(scale)
             grad_x = grad_x.reshape(x.shape)
