@@ -30,7 +30,7 @@ double = float64
 long = int64
 globals()["bool"] = _dtype.bool_
 
-_LAZY_SUBMODULES = ("utils", "vision", "models")
+_LAZY_SUBMODULES = ("utils", "vision", "models", "hub")
 
 
 def __getattr__(name):
