@@ -123,16 +123,16 @@ def _builtin_class(error):
     return next(c for c in type(error).__mro__ if c.__module__ == "builtins")
 
 
-def same_error(fn, *args, check_class=False):
-    """Check that minitorch_cv and torch both raise on the same bad input; return our message.
+def same_error(fn, *args, error=Exception, check_class=False):
+    """Check that minitorch_cv and torch both raise ``error`` on the same bad input; return our message.
 
     With ``check_class`` the two errors must also be of the same built-in class
     (RuntimeError, IndexError, TypeError, NotImplementedError, ...)."""
     import pytest
 
-    with pytest.raises(Exception) as theirs:
+    with pytest.raises(error) as theirs:
         fn(torch, *[torch.tensor(a) for a in args])
-    with pytest.raises(Exception) as info:
+    with pytest.raises(error) as info:
         fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
     if check_class:
         ours_class, theirs_class = _builtin_class(info.value), _builtin_class(theirs.value)
