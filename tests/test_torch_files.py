@@ -355,8 +355,11 @@ def test_mmap_maps_storages_copy_on_write(tmp_path):
         mt.load(f, mmap=True)
 
 
-def test_map_location_dict_and_callable(tmp_path):
+def test_map_location_dict_function_and_bad_values(tmp_path):
     torch.save({"w": torch.ones(2)}, tmp_path / "x.pth")
     assert mt.load(tmp_path / "x.pth", map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0, 1.0]
-    with pytest.raises(TypeError, match="map_location"):
-        mt.load(tmp_path / "x.pth", map_location=lambda storage, location: storage)
+    assert mt.load(tmp_path / "x.pth", map_location=lambda storage, location: storage)["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="map_location must be"):
+        mt.load(tmp_path / "x.pth", map_location=3)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.load(tmp_path / "x.pth", map_location={"cpu": "cuda:0"})
