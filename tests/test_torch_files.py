@@ -92,7 +92,8 @@ def describe(obj):
 
 for name in names:
     obj = mt.load(f"{folder}/{name}")
-    shared = {f"{a}/{b}": bool(np.shares_memory(obj[a]._data, obj[b]._data)) for a, b in pairs.get(name.split(".")[0], [])}
+    shared = {f"{a}/{b}": bool(np.shares_memory(obj[a]._data, obj[b]._data))
+              for a, b in pairs.get(name.split(".")[0], [])}
     json.dump({"tree": describe(obj), "shared": shared}, open(f"{folder}/{name}.json", "w"))
 np.savez(f"{folder}/arrays.npz", **arrays)
 assert "torch" not in sys.modules, "minitorch_cv imported torch"
