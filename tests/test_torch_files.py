@@ -337,6 +337,13 @@ def test_safetensors_both_ways(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["half.safetensors", "ours.safetensors", "t.safetensors"]
 
 
+def test_missing_safetensors_package_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ImportError, match=r"pip install minitorch_cv\[safetensors\]"):
+        mt.save({"w": mt.ones(1)}, tmp_path / "w.safetensors")
+    assert os.listdir(tmp_path) == []
+
+
 def test_mmap_maps_storages_copy_on_write(tmp_path):
     state = {"w": torch.randn(4, 5), "t": None, "n": torch.tensor(3), "e": torch.zeros(0)}
     state["t"] = state["w"].t()
