@@ -2,10 +2,10 @@
 
 An event file is TensorBoard's record log (length, CRC-32C, serialized ``Event``, CRC-32C),
 written by tensorboard's ``RecordWriter``. Events wait in memory and are appended to their file
-on flush, which then fsyncs and closes it again: no file handle stays open between flushes and no thread or queue is made per file,
-so ``add_scalars`` with many keys costs one small file each and nothing else. Event files are
-append-only logs that TensorBoard reads while they grow, so they are appended to in place
-rather than written to a temporary file and renamed.
+on flush, which then fsyncs and closes it again: no file handle stays open between flushes and
+no thread or queue is made per file, so ``add_scalars`` with many keys costs one small file
+each and nothing else. Event files are append-only logs that TensorBoard reads while they grow,
+so they are appended to in place rather than written to a temporary file and renamed.
 """
 import itertools
 import os
