@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import warnings
 
 import numpy as np
 import pytest
