@@ -98,6 +98,7 @@ BINARY = {
     "div trunc": lambda T, a, b: T.div(a, b, rounding_mode="trunc"),
     "div floor": lambda T, a, b: a.div(b, rounding_mode="floor"),
     "clamp tensors": lambda T, a, b: a.clamp(min=b, max=b + 1),
+    "copysign": lambda T, a, b: T.copysign(a, b),
     "clamp_min": lambda T, a, b: a.clamp_min(b),
     "clamp_max": lambda T, a, b: T.clamp_max(a, b),
 }
@@ -238,3 +239,24 @@ def test_inplace_forms(name):
             ours = x.numpy()
         else:
             np.testing.assert_allclose(ours, x.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dot_std_mean_var_mean(dtype):
+    rng = _rng("dot")
+    compare(lambda T, a, b: T.dot(a, b), [rng.standard_normal(5), rng.standard_normal(5)], op="dot", dtype=dtype)
+    compare(lambda T, a, b: a.inner(b), [rng.standard_normal(5), rng.standard_normal(5)], op="inner", dtype=dtype)
+    x = rng.standard_normal((3, 4))
+    for i in range(2):
+        compare(lambda T, a: T.std_mean(a, 1)[i], [x], op="std_mean", dtype=dtype)
+        compare(lambda T, a: T.var_mean(a, 0, keepdim=True)[i], [x], op="var_mean", dtype=dtype)
+    same_error(lambda T, a, b: T.dot(a, b.double()), np.ones(3, np.float32), np.ones(3, np.float32), check_class=True)
+
+
+@pytest.mark.parametrize("pair", [("float32", "int32"), ("float32", "uint8"), ("int64", "float64"), ("int32", "int16"),
+                                  ("float16", "int16")], ids=str)
+def test_view_as_another_dtype(pair):
+    x = np.arange(-4, 4).reshape(2, 4).astype(pair[0]) * 3
+    compare(lambda T, a: a.view(getattr(T, pair[1])), [x], op="view(dtype)", kind="exact", grad=[False])
+    if np.dtype(pair[0]).itemsize < np.dtype(pair[1]).itemsize:  # a last dim of 1 can't hold the wider type
+        same_error(lambda T, a: a.view(getattr(T, pair[1])), x[:, :1], check_class=True)

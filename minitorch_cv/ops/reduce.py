@@ -27,6 +27,14 @@ def dims(dim, ndim):
     return tuple(sorted(out)) if ndim else ()
 
 
+def one_dim(tensor, dim):
+    """The axis for an op along one dim (negatives allowed); a 0-d tensor accepts 0 and -1 and gives 0."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"expected dim to be an int, got {type(dim).__name__}")
+    axes = dims(dim, tensor.ndim)
+    return axes[0] if axes else 0
+
+
 def reduced_dims(dim, ndim):
     """Axes for sum/mean: like ``dims``, except that an empty tuple means all (torch's rule)."""
     if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
