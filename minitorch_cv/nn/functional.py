@@ -6,6 +6,9 @@ from ..ops import linalg as _linalg
 from ..ops import loss as _loss
 from ..ops.conv import conv2d
 from ..ops.pooling import max_pool2d
+from ..ops.attention import normalize, scaled_dot_product_attention  # noqa: F401
+from ..ops.indexing import one_hot  # noqa: F401
+from ..ops.smooth_activations import celu, elu, logsigmoid, mish, selu, softmin, softplus, softsign  # noqa: F401
 from ..tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",

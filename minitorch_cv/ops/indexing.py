@@ -361,6 +361,23 @@ def masked_select(tensor, mask):
     return MaskedSelect.apply(tensor, mask=mask_data)
 
 
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices -> an int64 tensor with a trailing dim of ``num_classes`` (max + 1 when -1)."""
+    Tensor = tensor_type()
+    if not isinstance(tensor, Tensor) or tensor.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    data = tensor._data
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if not data.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    elif data.size and data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((data[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
 def nonzero(tensor, as_tuple=False):
     """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
     Tensor = tensor_type()
