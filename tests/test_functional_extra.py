@@ -93,3 +93,22 @@ def test_sdpa_gradcheck_and_errors():
     same_error(lambda T, a: T.nn.functional.scaled_dot_product_attention(a, a, a, attn_mask=a > 0, is_causal=True),
                x, check_class=True)
     same_error(lambda T, a: T.nn.functional.scaled_dot_product_attention(a, a.double(), a), x, check_class=True)
+
+
+CONV1D = [((2, 4, 9), (6, 4, 3), {}), ((2, 4, 9), (6, 2, 3), dict(groups=2, stride=2)),
+          ((1, 3, 10), (2, 3, 4), dict(padding=2, dilation=2)), ((3, 7), (5, 3, 3), dict(padding="same")),
+          ((2, 3, 8), (4, 3, 2), dict(padding="valid", stride=(3,)))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("x_shape,w_shape,options", CONV1D, ids=str)
+def test_conv1d(x_shape, w_shape, options, bias, dtype):
+    arrays = [_x("x", x_shape, -1, 1), _x("w", w_shape, -1, 1)] + ([_x("b", w_shape[:1], -1, 1)] if bias else [])
+    compare(lambda T, x, w, *b: T.nn.functional.conv1d(x, w, *b, **options), arrays, op="conv1d", dtype=dtype)
+
+
+def test_conv1d_errors():
+    x = np.ones((2, 3, 8), dtype=np.float32)
+    same_error(lambda T, a: T.nn.functional.conv1d(a, a[:, :2]), x, check_class=True)
+    same_error(lambda T, a: T.nn.functional.conv1d(a[0, 0], a[:1]), x, check_class=True)

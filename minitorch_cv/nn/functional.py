@@ -7,6 +7,7 @@ from ..ops import loss as _loss
 from ..ops.conv import conv2d
 from ..ops.pooling import max_pool2d
 from ..ops.attention import normalize, scaled_dot_product_attention  # noqa: F401
+from ..ops.conv1d import conv1d  # noqa: F401
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.smooth_activations import celu, elu, logsigmoid, mish, selu, softmin, softplus, softsign  # noqa: F401
 from ..tensor import Tensor
