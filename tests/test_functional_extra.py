@@ -23,6 +23,11 @@ ACTIVATIONS = {
     "mish": lambda F, a: F.mish(a), "logsigmoid": lambda F, a: F.logsigmoid(a),
     "softmin": lambda F, a: F.softmin(a, dim=-1), "normalize": lambda F, a: F.normalize(a),
     "normalize p1": lambda F, a: F.normalize(a, p=1.0, dim=-1),
+    "normalize p3 dim0": lambda F, a: F.normalize(a, p=3, dim=0),
+    "normalize p-1": lambda F, a: F.normalize(a, p=-1),
+    "normalize p0": lambda F, a: F.normalize(a, p=0),
+    "norm inf": lambda F, a: a.norm(float("inf"), dim=(0, 1)),
+    "norm -inf": lambda F, a: a.norm(float("-inf"), dim=-1, keepdim=True),
 }
 
 
@@ -112,3 +117,8 @@ def test_conv1d_errors():
     x = np.ones((2, 3, 8), dtype=np.float32)
     same_error(lambda T, a: T.nn.functional.conv1d(a, a[:, :2]), x, check_class=True)
     same_error(lambda T, a: T.nn.functional.conv1d(a[0, 0], a[:1]), x, check_class=True)
+
+
+def test_linspace_errors():
+    same_error(lambda T: T.linspace(5, 10, 3, dtype=T.bool), check_class=True)
+    same_error(lambda T: T.linspace(1, 2, -1), check_class=True)

@@ -131,18 +131,29 @@ class Norm(Function):
             return np.where(out == 0, grad.dtype.type(0), grad * local)
 
 
+class CountNonzero(Function):
+    """The 0-"norm": how many elements are nonzero, in the input's dtype; its gradient is 0."""
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim=False):
+        ctx.shape = x.shape
+        return np.asarray(np.count_nonzero(x, axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros(ctx.shape, dtype=grad.dtype)
+
+
 def norm(tensor, p=2, dim=None, keepdim=False):
     """``tensor.norm(p, dim, keepdim)``: the p-norm over all elements or over ``dim``."""
     if not tensor.dtype.is_floating_point:
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {tensor.dtype.type_name}")
-    if p == float("inf"):
-        if dim is None and not keepdim:
-            return tensor.abs().max()
-        if not isinstance(dim, (int, np.integer)):
-            raise NotImplementedError("norm(p=inf) supports dim=None or a single int dim")
-        return tensor.abs().max(dim, keepdim).values
-    if not p > 0:
-        raise ValueError(f"norm(): p must be positive or inf, got {p!r}")
+    if p in (float("inf"), float("-inf")):
+        extreme = tensor.abs().amax if p > 0 else tensor.abs().amin
+        return extreme(() if dim is None else dim, keepdim)
+    if p == 0:
+        return CountNonzero.apply(tensor, axes=reduced_dims(dim, tensor.ndim), keepdim=keepdim)
     return Norm.apply(tensor, axes=reduced_dims(dim, tensor.ndim), p=p, keepdim=keepdim)
 
 
