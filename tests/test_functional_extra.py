@@ -122,3 +122,36 @@ def test_conv1d_errors():
 def test_linspace_errors():
     same_error(lambda T: T.linspace(5, 10, 3, dtype=T.bool), check_class=True)
     same_error(lambda T: T.linspace(1, 2, -1), check_class=True)
+
+
+BCE = {
+    "bce": lambda F, x, y: F.binary_cross_entropy(x.sigmoid(), y),
+    "bce sum weight": lambda F, x, y: F.binary_cross_entropy(x.sigmoid(), y, weight=(y[0] * 0 + 0.5).detach(),
+                                                                 reduction="sum"),
+    "bce none": lambda F, x, y: F.binary_cross_entropy(x.sigmoid(), y, reduction="none"),
+    "bce logits": lambda F, x, y: F.binary_cross_entropy_with_logits(x, y),
+    "bce logits none": lambda F, x, y: F.binary_cross_entropy_with_logits(x * 30, y, reduction="none"),
+    "bce logits pos_weight": lambda F, x, y: F.binary_cross_entropy_with_logits(
+        x, y, pos_weight=(y[0] * 0 + 2.0).detach(), weight=(y * 0 + 0.3).detach(), reduction="sum"),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(BCE))
+def test_binary_cross_entropy(name, dtype):
+    x, y = _x(("x", name), (4, 3)), _x(("y", name), (4, 3), 0, 1)
+    compare(lambda T, a, b: BCE[name](T.nn.functional, a, b), [x, y], op=f"F.{name}", dtype=dtype)
+    target = mt.tensor(y, dtype=mt.float64, requires_grad=True)
+    assert gradcheck(lambda a, b: BCE[name](mt.nn.functional, a, b), [mt.tensor(x, requires_grad=True), target])
+
+
+def test_binary_cross_entropy_edges_and_errors():
+    x, y = np.array([0.0, 1.0, 0.5, 1e-20]), np.array([1.0, 0.0, 0.5, 1.0])
+    compare(lambda T, a, b: T.nn.functional.binary_cross_entropy(a, b, reduction="none"), [x, y], op="bce clamp",
+            dtype="float64", grad=[False, True])
+    same_error(lambda T, a, b: T.nn.functional.binary_cross_entropy(a + 1, b), x, y, check_class=True)
+    same_error(lambda T, a, b: T.nn.functional.binary_cross_entropy(a, b[:2]), x, y, check_class=True)
+    same_error(lambda T, a, b: T.nn.functional.binary_cross_entropy_with_logits(a, b[:2]), x, y, check_class=True)
+    same_error(lambda T, a, b: T.nn.functional.binary_cross_entropy(a, b, reduction="avg"), x, y, check_class=True)
+    same_error(lambda T, a, b: T.nn.functional.binary_cross_entropy(a, b, weight=b.requires_grad_()), x, y,
+               check_class=True)

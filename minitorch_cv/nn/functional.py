@@ -113,3 +113,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """Mean absolute error (optionally weighted elementwise)."""
     return _loss.pointwise_loss(input, target, False, legacy_reduction(size_average, reduce, reduction),
                                 weight, name="l1_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target`` (logs clamped at -100)."""
+    from ..ops.bce import binary_cross_entropy as bce
+    return bce(input, target, weight, legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of logits (a fused, overflow-free sigmoid), ``pos_weight`` scaling the positives."""
+    from ..ops.bce import binary_cross_entropy_with_logits as bce_logits
+    return bce_logits(input, target, weight, legacy_reduction(size_average, reduce, reduction), pos_weight)
