@@ -70,10 +70,10 @@ class TensorMoreMath:
     arctan2 = atan2
 
     def hypot(self, other):
-        return bm.float_binary(bm.Hypot, self, other)
+        return bm.float_only_binary(bm.Hypot, self, other, "hypot")
 
     def logaddexp(self, other):
-        return bm.float_binary(bm.LogAddExp, self, other)
+        return bm.float_only_binary(bm.LogAddExp, self, other, "logaddexp")
 
     def copysign(self, other):
         return bm.float_binary(bm.CopySign, self, other)

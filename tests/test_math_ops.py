@@ -260,3 +260,14 @@ def test_view_as_another_dtype(pair):
     compare(lambda T, a: a.view(getattr(T, pair[1])), [x], op="view(dtype)", kind="exact", grad=[False])
     if np.dtype(pair[0]).itemsize < np.dtype(pair[1]).itemsize:  # a last dim of 1 can't hold the wider type
         same_error(lambda T, a: a.view(getattr(T, pair[1])), x[:, :1], check_class=True)
+
+
+def test_integer_powers_and_float_only_ops_follow_torch():
+    base, exponent = np.array([2, -2, 1, -1, 3, 0]), np.array([-1, -3, -2, -3, 0, 2])
+    compare(lambda T, b, e: b ** e, [base, exponent], op="int ** negative tensor", kind="exact", grad=[False, False])
+    compare(lambda T, e: 2 ** e, [exponent], op="2 ** negative tensor", kind="exact", grad=[False])
+    for fn in (lambda T, b, e: b ** -1, lambda T, b, e: T.hypot(b, e), lambda T, b, e: T.logaddexp(b, e),
+               lambda T, b, e: (b > 0).reshape(2, 3).trace(), lambda T, b, e: (b > 0).argmax(),
+               lambda T, b, e: b[:0].argmax(), lambda T, b, e: b[:0].float().amax(), lambda T, b, e: T.lerp(b > 0, b, 0.5),
+               lambda T, b, e: b.reshape(2, 3)[:, :0].argmin(1)):
+        same_error(fn, base, exponent, check_class=True)

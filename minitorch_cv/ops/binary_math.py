@@ -152,6 +152,24 @@ def _apply(function, a, b, out, **kwargs):
         raise
 
 
+def integer_power(base, exponent, out):
+    """Integer base ** integer tensor exponent with negative entries: 0, except for bases 1 and -1 (torch)."""
+    b = np.asarray(_raw(base), dtype=out.numpy)
+    e = np.asarray(_raw(exponent), dtype=out.numpy)
+    with quiet():
+        positive = np.power(b, np.maximum(e, 0))
+    negative = np.where(b == 1, 1, np.where(b == -1, np.where(e % 2 == 1, -1, 1), 0))
+    return _wrap(np.where(e >= 0, positive, negative).astype(out.numpy))
+
+
+def float_only_binary(function, a, b, kernel):
+    """hypot and logaddexp: torch has them for floating-point operands only."""
+    _, _, out = promoted(a, b)
+    if not out.is_floating_point:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{out.type_name}\'')
+    return float_binary(function, a, b)
+
+
 def float_binary(function, a, b):
     """A float-valued binary op (atan2, hypot, logaddexp): integer operands are computed in float32."""
     a, b, out = promoted(a, b, float_result=True)
@@ -192,10 +210,10 @@ class Lerp(Function):
 def lerp(start, end, weight):
     """torch.lerp: ``start`` and ``end`` must share a float dtype; ``weight`` a number or a tensor."""
     Tensor = tensor_type()
-    if not start.dtype.is_floating_point:
-        raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{start.dtype.type_name}\'')
     if end.dtype is not start.dtype:
         raise RuntimeError(f"expected dtype {start.dtype.type_name} for `end` but got dtype {end.dtype.type_name}")
+    if not start.dtype.is_floating_point:
+        raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{start.dtype.type_name}\'')
     weight = operand(weight)
     if not isinstance(weight, Tensor):
         weight = np.asarray(weight, dtype=start.dtype.numpy)

@@ -249,8 +249,10 @@ def arg_extreme(tensor, dim, keepdim, largest):
 
     data = tensor._data
     pick = np.argmax if largest else np.argmin
-    if data.size == 0:
-        raise RuntimeError(f"{pick.__name__}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if data.dtype == np.bool_:
+        raise RuntimeError(f"{pick.__name__}(): does not support bool input")
+    if data.size == 0 and dim is None:
+        raise IndexError(f"{pick.__name__}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
         index = np.asarray(pick(data.reshape(-1)), dtype=np.int64)
         return Tensor._wrap(index.reshape((1,) * data.ndim) if keepdim else index)
@@ -258,5 +260,7 @@ def arg_extreme(tensor, dim, keepdim, largest):
         dims(dim, 0)
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     (axis,) = dims(dim, data.ndim)
+    if data.shape[axis] == 0:
+        raise IndexError(f"{pick.__name__}(): Expected reduction dim {axis} to have non-zero size.")
     index = np.asarray(pick(data, axis=axis), dtype=np.int64)
     return Tensor._wrap(np.expand_dims(index, axis) if keepdim else index)

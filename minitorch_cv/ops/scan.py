@@ -212,9 +212,9 @@ class Amin(Amax):
 def amax(tensor, dim=(), keepdim=False, largest=True):
     axes = reduced_dims(dim, tensor.ndim)
     name = "amax" if largest else "amin"
+    if tensor._data.size == 0 and len(axes) == tensor.ndim:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     for axis in axes:
         if tensor.shape[axis] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
-    if tensor._data.size == 0 and not axes:
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     return (Amax if largest else Amin).apply(tensor, axes=axes, keepdim=keepdim, largest=largest)
