@@ -160,7 +160,7 @@ INDEXES = {
     "step": lambda T: (slice(None), slice(0, None, 2)), "ellipsis none": lambda T: (Ellipsis, None),
     "none middle": lambda T: (slice(None), None, 0), "bool mask": lambda T: T.tensor([True, False, True]),
     "long tensor": lambda T: T.tensor([2, 0, 2]), "int32 tensor": lambda T: T.tensor([1, 1], dtype=T.int32),
-    "list": lambda T: [0, 2], "two tensors": lambda T: (T.tensor([0, 2]), T.tensor([1, 3])),
+    "list": lambda T: [0, 2], "uint8 mask": lambda T: T.tensor([1, 0, 1], dtype=T.uint8), "two tensors": lambda T: (T.tensor([0, 2]), T.tensor([1, 3])),
     "tensor and slice": lambda T: (slice(None), T.tensor([[0, 1], [3, 3]])),
     "2-d bool mask": lambda T: T.tensor([[True, False, True, False]] * 3),
     "mixed": lambda T: (T.tensor([0, 2]), slice(1, None), None),

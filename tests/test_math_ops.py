@@ -225,9 +225,10 @@ def test_isclose_allclose(args):
 
 
 @pytest.mark.parametrize("name", ["sin", "floor", "round", "clamp_min", "lerp", "bitwise_and", "logical_not",
-                                  "fmod", "square", "atan2"])
+                                  "fmod", "square", "atan2", "div"])
 def test_inplace_forms(name):
-    args = {"clamp_min": (0.2,), "lerp": ("other", 0.3), "bitwise_and": (3,), "fmod": (0.7,), "atan2": ("other",)}
+    args = {"clamp_min": (0.2,), "lerp": ("other", 0.3), "bitwise_and": (3,), "fmod": (0.7,), "atan2": ("other",),
+            "div": ("other",)}
     array = INTS.astype(np.int64) if name in ("bitwise_and", "logical_not") else _rng(name).standard_normal((2, 3))
     other = _rng(name, 1).standard_normal((2, 3))
     for lib in (mt, torch):
@@ -271,3 +272,12 @@ def test_integer_powers_and_float_only_ops_follow_torch():
                lambda T, b, e: b[:0].argmax(), lambda T, b, e: b[:0].float().amax(), lambda T, b, e: T.lerp(b > 0, b, 0.5),
                lambda T, b, e: b.reshape(2, 3)[:, :0].argmin(1)):
         same_error(fn, base, exponent, check_class=True)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_inplace_division_with_rounding_mode(mode):
+    ours, theirs = mt.tensor([7, -7, 5]), torch.tensor([7, -7, 5])
+    ours.div_(2, rounding_mode=mode)
+    theirs.div_(2, rounding_mode=mode)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype is mt.int64

@@ -178,7 +178,7 @@ def raw_index(index):
     if isinstance(index, Tensor):
         if index.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return index._data
+        return index._data.astype(bool) if index._data.dtype == np.uint8 else index._data  # byte: a mask
     if isinstance(index, tuple):
         return tuple(raw_index(i) for i in index)
     if isinstance(index, list):
