@@ -98,7 +98,8 @@ class Scatter(Function):
     """``out = x`` with ``src`` written (or reduced) at ``index`` along ``axis``.
 
     ``reduce`` is None (overwrite), "sum", "prod", "mean", "amax" or "amin"; ``include_self``
-    says whether x's values at the written positions take part (always for None/"sum" via scatter_add).
+    says whether x's own values at the written positions take part in the reduction. ``src``
+    may be larger than ``index`` (only its leading block is read) or a 0-d value.
     """
     backward_name = "ScatterBackward0"
 
