@@ -95,8 +95,8 @@ class TensorInPlace:
     def mul_(self, other):
         return self._update(self * other, other)
 
-    def div_(self, other):
-        return self._update(self / other, other)
+    def div_(self, other, rounding_mode=None):
+        return self._update(self.div(other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent):
         return self._update(self ** exponent, exponent)

@@ -132,6 +132,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if as_dtype(dtype) is _dtype.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype))
     return _make(data, dtype, requires_grad, device)
 
