@@ -12,11 +12,17 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.data as tud
+import torchvision.transforms as T
+from PIL import Image
 
 import minitorch_cv
 from minitorch_cv import nn
 from minitorch_cv.utils.data import DataLoader, RandomSampler, SubsetRandomSampler, TensorDataset, random_split
+from minitorch_cv.vision import datasets
+from minitorch_cv.vision import transforms as M
 from reference import models as reference_models
+from cifar_helpers import write_cifar_folder
+from test_cifar_dataset import TorchvisionCIFAR10
 from torch_parity import assert_matches
 
 SHAPES = [(1,), (3,), (15,), (16,), (17,), (40,), (4, 5), (8, 3, 3, 3), (1000,)]
@@ -198,6 +204,8 @@ def test_models_start_from_torchs_weights():
     ("uniform_", {"a": -2.0, "b": 0.5}), ("normal_", {"mean": 1.0, "std": 0.5}),
     ("kaiming_uniform_", {"nonlinearity": "relu"}), ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
     ("xavier_uniform_", {"gain": 2.0}), ("xavier_normal_", {}),
+    ("trunc_normal_", {"std": 0.02}), ("trunc_normal_", {"mean": 0.5, "a": 0.0, "b": 0.6}),
+    ("trunc_normal_", {"a": 1.5, "b": 3.0}),  # under 30% of the mass: uniform proposals, accept/reject
 ])
 @pytest.mark.parametrize("shape", [(3, 4), (64, 16, 3, 3)])
 def test_init_functions_match_torch(name, kwargs, shape):
@@ -227,6 +235,37 @@ def test_shuffled_loading_visits_torchs_order(with_generator):
     assert [s.indices for s in random_split(range(10), [3, 7], generator=ours or minitorch_cv.default_generator)] == \
         [s.indices for s in tud.random_split(range(10), [3, 7], generator=theirs or torch.default_generator)]
     same("global stream afterwards", minitorch_cv.rand(4), torch.rand(4))
+
+
+def _augment(lib):
+    return lib.Compose([lib.RandomCrop(32, padding=4), lib.RandomHorizontalFlip(), lib.ToTensor(),
+                        lib.Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])
+
+
+def test_tutorial_data_pipeline_gives_torchvisions_batches(tmp_path):
+    """Shuffled CIFAR-10 with random crops and flips: minitorch_cv's batch path draws what
+    torchvision draws image by image, so every epoch's batches are torch's."""
+    write_cifar_folder(tmp_path, 40, 8)
+    minitorch_cv.manual_seed(0)
+    torch.manual_seed(0)
+    ours = DataLoader(datasets.CIFAR10(tmp_path, train=True, transform=_augment(M)), batch_size=16, shuffle=True)
+    theirs = tud.DataLoader(TorchvisionCIFAR10(str(tmp_path), train=True, transform=_augment(T)),
+                            batch_size=16, shuffle=True)
+    assert M.supports_batch(ours.dataset.transform)
+    for _ in range(2):
+        for (images, labels), (their_images, their_labels) in zip(ours, theirs):
+            same("augmented batch", images, their_images)
+            same("labels", labels, their_labels)
+
+
+def test_random_transforms_per_image_follow_torchvision():
+    images = np.random.default_rng(1).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    pipeline = lambda lib: lib.Compose([lib.RandomCrop(28), lib.ColorJitter(0.4, 0.4, 0.4, 0.1),
+                                        lib.RandomVerticalFlip(), lib.ToTensor()])
+    minitorch_cv.manual_seed(8)
+    torch.manual_seed(8)
+    for image in images:
+        same("crop, jitter, flip", pipeline(M)(Image.fromarray(image)), pipeline(T)(Image.fromarray(image)))
 
 
 def test_torch_default_cpu_build_is_matched_too():

@@ -8,7 +8,9 @@ import warnings
 
 import numpy as np
 
+from .. import _draws
 from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
 
 _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                  "conv_transpose3d", "sigmoid")
@@ -61,6 +63,42 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std**2)."""
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std**2) truncated to [a, b], by torch's rejection sampling: when [a, b] holds more than
+    30% of the mass, normal draws with the outliers redrawn (whole-tensor draws, as torch makes
+    them); otherwise uniform proposals on [a, b] accepted against the normal density."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    like = tensor.detach().numpy()
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        low, high = float(like.dtype.type(a)), float(like.dtype.type(b))
+        result = _draws.normal(like, mean, std, generator)
+        while True:
+            outside = (result < low) | (result > high)
+            if not outside.any():
+                break
+            result = np.where(outside, _draws.normal(like, mean, std, generator), result)
+    else:
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def rejected(proposal):
+            log_density = ((proposal - mean) / std) ** 2 * -0.5 - log_peak
+            return np.log(_draws.uniform(like, 0.0, 1.0, generator)) > log_density
+
+        result = _draws.uniform(like, a, b, generator)
+        pending = rejected(result)
+        while pending.any():
+            proposal = _draws.uniform(like, a, b, generator)
+            result = np.where(pending, proposal, result)
+            pending = np.where(pending, rejected(proposal), pending)
+    with no_grad():
+        return tensor.copy_(Tensor._wrap(result.astype(like.dtype)))
 
 
 def constant_(tensor, val):
