@@ -101,6 +101,28 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         return tensor.copy_(Tensor._wrap(result.astype(like.dtype)))
 
 
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix from the QR factorisation of torch's normal draws, signs fixed
+    by R's diagonal, reshaped onto the tensor and scaled by ``gain``. The draws are torch's bit
+    for bit; LAPACK's QR here and in torch round differently in the last bits."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    flattened = _draws.normal(np.empty((rows, tensor.numel() // rows), tensor.detach().numpy().dtype),
+                              0.0, 1.0, generator)
+    if flattened.shape[0] < flattened.shape[1]:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q = q * np.sign(np.diag(r))
+    if rows < q.size // rows:
+        q = q.T
+    with no_grad():
+        tensor.copy_(Tensor._wrap(np.ascontiguousarray(q).reshape(tuple(tensor.shape))))
+        return tensor.mul_(gain)
+
+
 def constant_(tensor, val):
     with no_grad():
         return tensor.fill_(val)
