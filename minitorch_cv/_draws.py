@@ -181,6 +181,36 @@ def exponential(like, rate=1.0, generator=None):
     return _shaped(flat.astype(like.dtype), like)
 
 
+def cauchy(like, median=0.0, sigma=1.0, generator=None):
+    """``cauchy_(median, sigma)``, computed in double as torch does."""
+    _float_kind(like, "cauchy")
+    flat = np.empty(like.size, np.float64)
+    dist.cauchy(resolve(generator).words(2 * like.size), flat, float(median), float(sigma), VECTOR_BUILD)
+    return _shaped(flat.astype(like.dtype), like)
+
+
+def geometric(like, p, generator=None):
+    """``geometric_(p)``: the number of Bernoulli(p) trials up to the first success."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    flat = np.empty(like.size, np.float64)
+    dist.geometric(resolve(generator).words(2 * like.size), flat, float(p))
+    return _shaped(flat.astype(like.dtype), like)
+
+
+def log_normal(like, mean=1.0, std=2.0, generator=None):
+    """``log_normal_(mean, std)``: exp of torch's element-path normal draws (with the cached half)."""
+    _float_kind(like, "log_normal")
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    generator, flat = resolve(generator), np.empty(like.size, np.float64)
+    fresh = like.size - (1 if generator._normal[0] and like.size else 0)
+    dist.normal_pairs(generator.words(4 * ((fresh + 1) // 2)), generator._normal, flat, float(mean), float(std),
+                      VECTOR_BUILD)
+    dist.exp_in_place(flat)
+    return _shaped(flat.astype(like.dtype), like)
+
+
 def multinomial(probs, count, replacement=False, generator=None):
     """``multinomial(probs, count, replacement)`` as int64 indices, rows of ``probs`` (1-D or 2-D)
     sampled independently: without replacement (or one sample) torch's exponential trick,

@@ -60,6 +60,12 @@ def test_float_distributions_match_torch_bit_for_bit(dtype, seed):
                  torch.empty(shape, dtype=tdt).normal_(0.2, 1.7, generator=theirs))
             same("exponential_", minitorch_cv.empty(shape, dtype=mdt).exponential_(1.5, generator=ours),
                  torch.empty(shape, dtype=tdt).exponential_(1.5, generator=theirs))
+            same("cauchy_", minitorch_cv.empty(shape, dtype=mdt).cauchy_(0.3, 2.5, generator=ours),
+                 torch.empty(shape, dtype=tdt).cauchy_(0.3, 2.5, generator=theirs))
+            same("log_normal_", minitorch_cv.empty(shape, dtype=mdt).log_normal_(0.2, 0.7, generator=ours),
+                 torch.empty(shape, dtype=tdt).log_normal_(0.2, 0.7, generator=theirs))
+            same("geometric_", minitorch_cv.empty(shape, dtype=mdt).geometric_(0.3, generator=ours),
+                 torch.empty(shape, dtype=tdt).geometric_(0.3, generator=theirs))
             probs = np.linspace(0, 1, int(np.prod(shape))).reshape(shape).astype(dtype)
             same("bernoulli(probs)", minitorch_cv.bernoulli(minitorch_cv.tensor(probs), generator=ours),
                  torch.bernoulli(torch.tensor(probs), generator=theirs))
@@ -157,6 +163,11 @@ def test_global_seed_and_like_factories_follow_torch():
         same("rand_like", minitorch_cv.rand_like(minitorch_cv.zeros(3, dtype=minitorch_cv.float64)),
              torch.rand_like(torch.zeros(3, dtype=torch.float64)))
         same("normal(mean, std, size)", minitorch_cv.normal(2.0, 3.0, (4, 5)), torch.normal(2.0, 3.0, (4, 5)))
+        means, stds = np.arange(20.0).reshape(4, 5) / 3, np.linspace(0.1, 2, 5)
+        for mean, std in [(means, stds), (means, 2.0), (1.5, stds), (means.astype(np.float32), stds.astype(np.float32))]:
+            mine = minitorch_cv.normal(*(minitorch_cv.tensor(v) if isinstance(v, np.ndarray) else v for v in (mean, std)))
+            same("normal(tensors)", mine, torch.normal(*(torch.tensor(v) if isinstance(v, np.ndarray) else v
+                                                          for v in (mean, std))))
         same("randn after", minitorch_cv.randn(33), torch.randn(33))
         assert minitorch_cv.initial_seed() == torch.initial_seed() == seed
 
