@@ -31,6 +31,10 @@ TOLERANCES = {
     ("float32", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("float64", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("int64", "bitwise"): dict(rtol=0.0, atol=0.0),
+    # nn.init.orthogonal_: torch's float32 QR (MKL) is off the float64 one by up to 1.2e-5 on a
+    # 100x100 matrix with gain 2 (measured over 4 seeds; NumPy's QR is that float64 one).
+    ("float32", "qr"): dict(rtol=1e-4, atol=5e-5),
+    ("float64", "qr"): dict(rtol=1e-7, atol=1e-7),
 }
 
 # (op, dtype) -> [cases, max abs error, max rel error]
