@@ -151,10 +151,12 @@ class TensorMath:
     def minimum(self, other):
         return ew.minimum(self, other)
 
+    @reduce.axis_alias
     def softmax(self, dim):
         from .ops.loss import softmax
         return softmax(self, dim)
 
+    @reduce.axis_alias
     def log_softmax(self, dim):
         from .ops.loss import log_softmax
         return log_softmax(self, dim)
@@ -215,46 +217,56 @@ class TensorMath:
     def isfinite(self):
         return _wrap(np.isfinite(self._data))
 
+    @reduce.axis_alias
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
         return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
 
+    @reduce.axis_alias
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
         return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
 
     # ----- reductions -----
+    @reduce.axis_alias
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         return reduce.sum(x, dim, keepdim)
 
+    @reduce.axis_alias
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         return reduce.mean(x, dim, keepdim)
 
+    @reduce.axis_alias
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
         correction = (1 if unbiased else 0) if correction is None else correction
         return reduce.var(self, dim, correction, keepdim)
 
+    @reduce.axis_alias
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.var(dim, unbiased, keepdim, correction).sqrt()
 
     def norm(self, p=2, dim=None, keepdim=False):
         return reduce.norm(self, p, dim, keepdim)
 
+    @reduce.axis_alias
     def max(self, dim=None, keepdim=False):
         if hasattr(dim, "_data"):
             return ew.maximum(self, dim)
         return reduce.extreme(self, dim, keepdim, largest=True)
 
+    @reduce.axis_alias
     def min(self, dim=None, keepdim=False):
         if hasattr(dim, "_data"):
             return ew.minimum(self, dim)
         return reduce.extreme(self, dim, keepdim, largest=False)
 
+    @reduce.axis_alias
     def argmax(self, dim=None, keepdim=False):
         return reduce.arg_extreme(self, dim, keepdim, largest=True)
 
+    @reduce.axis_alias
     def argmin(self, dim=None, keepdim=False):
         return reduce.arg_extreme(self, dim, keepdim, largest=False)
 

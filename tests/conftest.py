@@ -1,11 +1,25 @@
-"""Shared pytest setup: print the parity record (cases, worst errors per op and dtype) at the end."""
+"""Shared pytest setup: the thread setting, and at the end the parity record (cases, worst errors
+per op and dtype) and the lockstep drifts against their bounds.
+
+MINITORCH_TEST_THREADS=N runs the whole suite with N threads in both libraries (default: their
+own defaults, all cores; the training modules use one thread, see cifar_helpers.single_thread).
+"""
 import json
 import os
 
+import minitorch_cv
+import torch
+
+import lockstep
 from torch_parity import RECORD
+
+if os.environ.get("MINITORCH_TEST_THREADS"):
+    minitorch_cv.set_num_threads(int(os.environ["MINITORCH_TEST_THREADS"]))
+    torch.set_num_threads(int(os.environ["MINITORCH_TEST_THREADS"]))
 
 
 def pytest_terminal_summary(terminalreporter):
+    write_lockstep_record(terminalreporter)
     if not RECORD:
         return
     rows = sorted(RECORD.items())
@@ -19,3 +33,14 @@ def pytest_terminal_summary(terminalreporter):
         with open(path, "w") as f:
             json.dump([{"op": op, "dtype": dt, "cases": n, "max_abs": a, "max_rel": r}
                        for (op, dt), (n, a, r) in rows], f, indent=1)
+
+
+def write_lockstep_record(terminalreporter):
+    if not lockstep.RECORD:
+        return
+    terminalreporter.section("lockstep runs: drift from torch (first steps / all steps / final state)")
+    for label, row in sorted(lockstep.RECORD.items()):
+        measured = " / ".join(f"{v:.1e}" for v in row["measured"])
+        limit = " / ".join("-" if v is None else f"{v:.1e}" for v in row["bounds"])
+        spread = " / ".join(f"{v:.1e}" for v in row["spread"]) if row["spread"] else "-"
+        terminalreporter.write_line(f"{label}: {measured}  (bounds {limit}; torch's spread {spread})")

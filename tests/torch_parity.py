@@ -118,12 +118,12 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
     return ours_out, theirs_out
 
 
-def same_error(fn, *args):
-    """Check that minitorch_cv and torch both raise on the same bad input; return our message."""
+def same_error(fn, *args, error=Exception):
+    """Check that minitorch_cv and torch both raise ``error`` on the same bad input; return our message."""
     import pytest
 
-    with pytest.raises(Exception):
+    with pytest.raises(error):
         fn(torch, *[torch.tensor(a) for a in args])
-    with pytest.raises(Exception) as info:
+    with pytest.raises(error) as info:
         fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
     return str(info.value)

@@ -1,10 +1,27 @@
 """Reductions: sum, mean, var/std, max/min (with and without dim), argmax/argmin."""
+import functools
+import inspect
 from collections import namedtuple
 
 import numpy as np
 
 from ..autograd.function import Function, tensor_type
 from .promotion import quiet
+
+
+def axis_alias(fn):
+    """Let ``fn`` (with a ``dim`` parameter) take NumPy's ``axis=`` as torch does: an alias of
+    ``dim``; both at once is a TypeError, as in torch."""
+    position = list(inspect.signature(fn).parameters).index("dim")
+
+    @functools.wraps(fn)
+    def with_axis(*args, **kwargs):
+        if "axis" in kwargs:
+            if "dim" in kwargs or len(args) > position:
+                raise TypeError(f"{fn.__name__}() got both 'dim' and its alias 'axis'; give one of them")
+            kwargs["dim"] = kwargs.pop("axis")
+        return fn(*args, **kwargs)
+    return with_axis
 
 
 def dims(dim, ndim):
