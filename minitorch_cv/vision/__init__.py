@@ -1,4 +1,4 @@
-"""Vision data: ``datasets`` (CIFAR10, ImageFolder) and ``transforms``, as in torchvision."""
-from . import datasets, transforms
+"""Vision: ``datasets`` (CIFAR10, ImageFolder), ``transforms`` and ``models`` (the ImageNet zoo), as in torchvision."""
+from . import datasets, models, transforms
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "models", "transforms"]
