@@ -44,8 +44,9 @@ def output_grad_sums(grad, xhat):
 def input_grad_through_batch_stats(g, xhat, mean_grad, mean_grad_dot_xhat, scale):
     """dL/dx [N, C, L] when mean and variance came from the batch: the per-channel means over the
     batch of the output gradient and of its product with x-hat enter through the statistics."""
-    grad_x = g - _per_channel(mean_grad)
-    grad_x -= xhat * _per_channel(mean_grad_dot_xhat)
+    grad_x = xhat * _per_channel(-mean_grad_dot_xhat)   # the one full-size allocation: a fresh
+    grad_x += g                                            # array costs page faults, more than a pass
+    grad_x -= _per_channel(mean_grad)
     grad_x *= _per_channel(scale)
     return grad_x
 
