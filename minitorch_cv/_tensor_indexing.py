@@ -70,6 +70,8 @@ class TensorIndexing:
         return where(condition, self, other)
 
     def take(self, index):
+        if self.numel() == 0 and index.numel():
+            raise IndexError("take(): tried to take from an empty tensor")
         return ix.gather(self.reshape(-1), 0, index.reshape(-1)).reshape(tuple(index.shape))
 
     # ----- rearranging -----

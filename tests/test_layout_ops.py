@@ -137,3 +137,27 @@ def test_einsum_gradcheck(equation, shapes):
          "einsum operand dims", "repeat_interleave counts", "movedim counts", "diag 3-d"])
 def test_errors_match_torch(fn):
     same_error(fn, np.ones((2, 3), dtype=np.float32), check_class=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda T, a: a.chunk(2), lambda T, a: a.split(1), lambda T, a: a.narrow(0, 0, 1), lambda T, a: a.unflatten(0, (1,)),
+    lambda T, a: a.movedim(0, -1), lambda T, a: a.index_select(0, T.tensor([0])), lambda T, a: a.scatter(0, T.tensor(0), 9.0),
+    lambda T, a: a.index_add(0, T.tensor([0]), a * 2), lambda T, a: a.flip(0), lambda T, a: a.roll(1),
+    lambda T, a: a.gather(0, T.tensor(0)), lambda T, a: a.repeat_interleave(3)],
+    ids=["chunk", "split", "narrow", "unflatten", "movedim", "index_select", "scatter", "index_add", "flip", "roll",
+         "gather", "repeat_interleave"])
+def test_zero_dim_tensors_as_torch(fn):
+    import torch
+    try:
+        fn(torch, torch.tensor(2.5))
+    except RuntimeError:
+        same_error(fn, np.array(2.5, dtype=np.float32), check_class=True)
+        return
+    compare(fn, [np.array(2.5)], op="0-d layout", dtype="float64", kind="exact")
+
+
+@pytest.mark.parametrize("fn", [lambda T, a: a.index_select(0, T.tensor([0])), lambda T, a: a.kthvalue(1, 0),
+                                lambda T, a: a.mode(0), lambda T, a: a.take(T.tensor([0]))],
+                         ids=["index_select", "kthvalue", "mode", "take"])
+def test_empty_tensor_errors_as_torch(fn):
+    same_error(fn, np.zeros((0, 3), dtype=np.float32), check_class=True)
