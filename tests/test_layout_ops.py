@@ -9,7 +9,7 @@ import torch
 
 import minitorch_cv as mt
 from minitorch_cv.autograd import gradcheck
-from torch_parity import compare, same_error
+from torch_parity import compare, compare_or_same_error, same_error
 
 DTYPES = ["float32", "float64"]
 
@@ -102,6 +102,14 @@ EINSUM = [
     ("iij->j", [(3, 3, 2)]), ("ij,ij->ij", [(2, 3), (2, 3)]), ("i,jk->ijk", [(2,), (3, 1)]),
     ("ik, kj -> ij", [(2, 3), (3, 2)]), ("->", [()]), ("i,->i", [(3,), ()]), ("dog", [(2, 3, 4)]),
 ]
+
+
+@pytest.mark.parametrize("equation,count", [("ij->ji", 1), ("ij->j", 1), ("ij->", 1), ("ii->i", 1), ("ij,jk->ik", 2),
+                                            ("ij,ij->i", 2)])
+@pytest.mark.parametrize("dtype", ["int32", "bool", "uint8"])
+def test_einsum_integer_result_dtypes(equation, count, dtype):
+    arrays = [(np.arange(9).reshape(3, 3) % 4).astype(dtype)] * count
+    compare_or_same_error(lambda T, *ops: T.einsum(equation, *ops), arrays, "einsum ints")
 
 
 def test_einsum_refuses_mixed_dtypes_as_torch():
