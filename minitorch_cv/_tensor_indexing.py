@@ -78,14 +78,15 @@ class TensorIndexing:
     def repeat(self, *sizes):
         return layout.repeat(self, *sizes)
 
-    def tile(self, *dims):
+    def tile(self, *sizes, dims=None):
+        dims = sizes if dims is None else dims
         return layout.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         return layout.repeat_interleave(self, repeats, dim)
 
-    def flip(self, *dims):
-        return layout.flip(self, *dims)
+    def flip(self, *axes, dims=None):
+        return layout.flip(self, *(axes if dims is None else (dims,)))
 
     def fliplr(self):
         return layout.fliplr(self)

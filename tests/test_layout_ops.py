@@ -169,3 +169,24 @@ def test_zero_dim_tensors_as_torch(fn):
                          ids=["index_select", "kthvalue", "mode", "take"])
 def test_empty_tensor_errors_as_torch(fn):
     same_error(fn, np.zeros((0, 3), dtype=np.float32), check_class=True)
+
+
+KEYWORDS = {
+    "flip dims=": lambda T, a, i: a.flip(dims=(0,)), "torch.flip dims=": lambda T, a, i: T.flip(a, dims=[1]),
+    "tile dims=": lambda T, a, i: T.tile(a, dims=(2,)), "split sections=": lambda T, a, i: T.split(a, split_size_or_sections=2)[1],
+    "Tensor.split split_size=": lambda T, a, i: a.split(split_size=2)[0],
+    "where input/other=": lambda T, a, i: T.where(condition=a > 0, input=a, other=-a),
+    "scatter dim/index/src=": lambda T, a, i: a.scatter(dim=1, index=i, src=a[:, :2] * 2),
+    "gather dim/index=": lambda T, a, i: T.gather(a, dim=1, index=i),
+    "unfold dimension/size/step=": lambda T, a, i: a.unfold(dimension=0, size=2, step=1),
+    "movedim source/destination=": lambda T, a, i: T.movedim(a, source=0, destination=1),
+    "lerp end/weight=": lambda T, a, i: T.lerp(a, end=a * 2, weight=0.3),
+    "take_along_dim indices=": lambda T, a, i: T.take_along_dim(a, indices=i, dim=1),
+}
+
+
+@pytest.mark.parametrize("name", list(KEYWORDS))
+def test_keyword_arguments_have_torch_names(name):
+    x = _x("kw", (3, 4))
+    index = np.array([[0, 1], [2, 3], [1, 1]])
+    compare(KEYWORDS[name], [x, index], op="keywords", dtype="float64")
