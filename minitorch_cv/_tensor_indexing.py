@@ -70,20 +70,23 @@ class TensorIndexing:
         return where(condition, self, other)
 
     def take(self, index):
+        if self.numel() == 0 and index.numel():
+            raise IndexError("take(): tried to take from an empty tensor")
         return ix.gather(self.reshape(-1), 0, index.reshape(-1)).reshape(tuple(index.shape))
 
     # ----- rearranging -----
     def repeat(self, *sizes):
         return layout.repeat(self, *sizes)
 
-    def tile(self, *dims):
+    def tile(self, *sizes, dims=None):
+        dims = sizes if dims is None else dims
         return layout.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         return layout.repeat_interleave(self, repeats, dim)
 
-    def flip(self, *dims):
-        return layout.flip(self, *dims)
+    def flip(self, *axes, dims=None):
+        return layout.flip(self, *(axes if dims is None else (dims,)))
 
     def fliplr(self):
         return layout.fliplr(self)

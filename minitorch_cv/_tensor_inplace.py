@@ -216,7 +216,7 @@ class TensorInPlace:
         return self._overwrite(_draws.geometric(self._data, p, generator))
 
     def __setitem__(self, index, value):
-        index = shape_ops.raw_index(index)
+        index = shape_ops.torch_placed(shape_ops.raw_index(index), self._data.shape)
         value = operand(np.asarray(value) if isinstance(value, (list, tuple)) else value)
         if self._tracking(value):
             if hasattr(value, "_data"):

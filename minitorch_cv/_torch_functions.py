@@ -18,12 +18,12 @@ _METHODS = (
     "amin aminmax count_nonzero sort argsort msort topk kthvalue median mode all any gather take_along_dim "
     "scatter scatter_add scatter_reduce index_select index_add index_fill masked_fill masked_select "
     "argwhere take repeat_interleave tile flip fliplr flipud roll tril triu diag diagonal diag_embed trace "
-    "unflatten split chunk tensor_split unbind narrow movedim moveaxis swapaxes swapdims broadcast_to outer "
+    "unflatten chunk tensor_split unbind narrow movedim moveaxis swapaxes swapdims broadcast_to outer "
     "ger ravel index_put square_ sin_ cos_ exp_ sqrt_ floor_ ceil_ round_ trunc_ frac_ sign_ mm t log_ neg_ "
     "true_divide divide multiply subtract copysign dot inner vdot std_mean var_mean").split()
 
 __all__ = list(dict.fromkeys(_METHODS)) + [
-    "einsum", "nonzero", "result_type", "promote_types", "can_cast", "is_floating_point", "is_nonzero",
+    "einsum", "nonzero", "split", "result_type", "promote_types", "can_cast", "is_floating_point", "is_nonzero",
     "broadcast_tensors", "broadcast_shapes", "meshgrid", "bitwise_not", "is_same_size", "concat",
     "concatenate", "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
     "cartesian_prod"]
@@ -43,6 +43,10 @@ def _method_function(name):
 
 for _name in dict.fromkeys(_METHODS):
     globals()[_name] = _method_function(_name)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return tensor.split(split_size_or_sections, dim)
 
 
 def nonzero(input, *, as_tuple=False):

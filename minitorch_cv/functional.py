@@ -109,11 +109,11 @@ def stack(tensors, dim=0):
     return _shape_ops.stack(tensors, dim)
 
 
-def where(condition, a=None, b=None):
-    """``where(condition, a, b)`` chooses elementwise; ``where(condition)`` is ``nonzero(as_tuple=True)``."""
-    if a is None and b is None:
+def where(condition, input=None, other=None):
+    """``where(condition, input, other)`` chooses elementwise; ``where(condition)`` is ``nonzero(as_tuple=True)``."""
+    if input is None and other is None:
         return condition.nonzero(as_tuple=True)
-    return _elementwise.where(condition, a, b)
+    return _elementwise.where(condition, input, other)
 
 
 def maximum(a, b):

@@ -235,3 +235,17 @@ def test_indexing_gradcheck(name):
          "float index", "column range", "index_select 2-d", "scatter dtype", "take_along_dim ndim"])
 def test_errors_match_torch(fn):
     same_error(fn, np.ones((3, 4), dtype=np.float32), check_class=True)
+
+
+@pytest.mark.parametrize("name", list(INDEXES_4D))
+def test_assignment_with_integer_and_advanced_indices(name):
+    x = _rng("set4d", name).standard_normal((2, 3, 4, 5))
+    shape = tuple(torch.zeros(2, 3, 4, 5)[INDEXES_4D[name](torch)].shape)
+    value = _rng("value", name).standard_normal(shape)
+
+    def assign(T, a, v):
+        out = a * 1.0
+        out[INDEXES_4D[name](T)] = v * 2.0
+        return out
+
+    compare(assign, [x, value], op=f"setitem {name}", dtype="float64")

@@ -9,7 +9,7 @@ import torch
 
 import minitorch_cv as mt
 from minitorch_cv.autograd import gradcheck
-from torch_parity import compare, same_error
+from torch_parity import compare, compare_or_same_error, same_error
 
 DTYPES = ["float32", "float64"]
 
@@ -104,6 +104,14 @@ EINSUM = [
 ]
 
 
+@pytest.mark.parametrize("equation,count", [("ij->ji", 1), ("ij->j", 1), ("ij->", 1), ("ii->i", 1), ("ij,jk->ik", 2),
+                                            ("ij,ij->i", 2)])
+@pytest.mark.parametrize("dtype", ["int32", "bool", "uint8"])
+def test_einsum_integer_result_dtypes(equation, count, dtype):
+    arrays = [(np.arange(9).reshape(3, 3) % 4).astype(dtype)] * count
+    compare_or_same_error(lambda T, *ops: T.einsum(equation, *ops), arrays, "einsum ints")
+
+
 def test_einsum_refuses_mixed_dtypes_as_torch():
     same_error(lambda T, a, b: T.einsum("ij,j->i", a, b.double()), _x("m", (2, 3)).astype(np.float32),
                _x("n", (3,)).astype(np.float32), check_class=True)
@@ -137,3 +145,48 @@ def test_einsum_gradcheck(equation, shapes):
          "einsum operand dims", "repeat_interleave counts", "movedim counts", "diag 3-d"])
 def test_errors_match_torch(fn):
     same_error(fn, np.ones((2, 3), dtype=np.float32), check_class=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda T, a: a.chunk(2), lambda T, a: a.split(1), lambda T, a: a.narrow(0, 0, 1), lambda T, a: a.unflatten(0, (1,)),
+    lambda T, a: a.movedim(0, -1), lambda T, a: a.index_select(0, T.tensor([0])), lambda T, a: a.scatter(0, T.tensor(0), 9.0),
+    lambda T, a: a.index_add(0, T.tensor([0]), a * 2), lambda T, a: a.flip(0), lambda T, a: a.roll(1),
+    lambda T, a: a.gather(0, T.tensor(0)), lambda T, a: a.repeat_interleave(3)],
+    ids=["chunk", "split", "narrow", "unflatten", "movedim", "index_select", "scatter", "index_add", "flip", "roll",
+         "gather", "repeat_interleave"])
+def test_zero_dim_tensors_as_torch(fn):
+    import torch
+    try:
+        fn(torch, torch.tensor(2.5))
+    except RuntimeError:
+        same_error(fn, np.array(2.5, dtype=np.float32), check_class=True)
+        return
+    compare(fn, [np.array(2.5)], op="0-d layout", dtype="float64", kind="exact")
+
+
+@pytest.mark.parametrize("fn", [lambda T, a: a.index_select(0, T.tensor([0])), lambda T, a: a.kthvalue(1, 0),
+                                lambda T, a: a.mode(0), lambda T, a: a.take(T.tensor([0]))],
+                         ids=["index_select", "kthvalue", "mode", "take"])
+def test_empty_tensor_errors_as_torch(fn):
+    same_error(fn, np.zeros((0, 3), dtype=np.float32), check_class=True)
+
+
+KEYWORDS = {
+    "flip dims=": lambda T, a, i: a.flip(dims=(0,)), "torch.flip dims=": lambda T, a, i: T.flip(a, dims=[1]),
+    "tile dims=": lambda T, a, i: T.tile(a, dims=(2,)), "split sections=": lambda T, a, i: T.split(a, split_size_or_sections=2)[1],
+    "Tensor.split split_size=": lambda T, a, i: a.split(split_size=2)[0],
+    "where input/other=": lambda T, a, i: T.where(condition=a > 0, input=a, other=-a),
+    "scatter dim/index/src=": lambda T, a, i: a.scatter(dim=1, index=i, src=a[:, :2] * 2),
+    "gather dim/index=": lambda T, a, i: T.gather(a, dim=1, index=i),
+    "unfold dimension/size/step=": lambda T, a, i: a.unfold(dimension=0, size=2, step=1),
+    "movedim source/destination=": lambda T, a, i: T.movedim(a, source=0, destination=1),
+    "lerp end/weight=": lambda T, a, i: T.lerp(a, end=a * 2, weight=0.3),
+    "take_along_dim indices=": lambda T, a, i: T.take_along_dim(a, indices=i, dim=1),
+}
+
+
+@pytest.mark.parametrize("name", list(KEYWORDS))
+def test_keyword_arguments_have_torch_names(name):
+    x = _x("kw", (3, 4))
+    index = np.array([[0, 1], [2, 3], [1, 1]])
+    compare(KEYWORDS[name], [x, index], op="keywords", dtype="float64")

@@ -281,3 +281,23 @@ def test_inplace_division_with_rounding_mode(mode):
     theirs.div_(2, rounding_mode=mode)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert ours.dtype is mt.int64
+
+
+@pytest.mark.parametrize("fn", [
+    lambda T: T.tensor([8, -8, 3], dtype=T.int32) >> T.tensor([-1, 40, 1], dtype=T.int32),
+    lambda T: T.tensor([250, 7], dtype=T.uint8) >> T.tensor([9, 1], dtype=T.uint8),
+    lambda T: T.tensor([0, 5, 250], dtype=T.uint8).clamp(-1), lambda T: T.tensor([-128, 5], dtype=T.int8).clamp(max=100),
+    lambda T: T.tensor([0, 5, 250], dtype=T.uint8) + 300, lambda T: T.tensor([-128, 5, 127], dtype=T.int8) - 200],
+    ids=["shift past width", "unsigned shift past width", "clamp wraps bound", "clamp wraps max", "u8 + 300", "i8 - 200"])
+def test_integer_wraparound_and_shifts_as_torch(fn):
+    ours, theirs = fn(mt), fn(torch)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.numpy().dtype == theirs.numpy().dtype
+
+
+def test_isclose_needs_tensors_and_bool_subtraction_is_not_implemented():
+    for bound in (dict(max=200), dict(min=-129)):
+        same_error(lambda T, a: a.to(T.int8).clamp(**bound), np.array([1, 2]), check_class=True)
+    same_error(lambda T, a: a.to(T.uint8).clamp(min=-256), np.array([1, 2]), check_class=True)
+    same_error(lambda T, a: T.isclose(a, 1), np.array([1, 2]), check_class=True)
+    same_error(lambda T, a: a - a, np.array([True, False]), check_class=True)

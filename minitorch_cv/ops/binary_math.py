@@ -264,9 +264,11 @@ def integer_binary(np_function, a, b):
         if np_function is np.left_shift:
             bits = out.numpy.itemsize * 8
             result = np.where((b_data >= bits) | (b_data < 0), 0, np.left_shift(a_data, np.clip(b_data, 0, bits - 1)))
-        elif np_function is np.right_shift:
+        elif np_function is np.right_shift:  # shifts out of range: the sign fill for signed types, else 0
             bits = out.numpy.itemsize * 8
-            result = np.right_shift(a_data, np.clip(b_data, 0, bits - 1))
+            in_range = (b_data >= 0) & (b_data < bits)
+            shifted = np.right_shift(a_data, np.where(in_range, b_data, bits - 1))
+            result = shifted if out.is_signed else np.where(in_range, shifted, 0)
         else:
             result = np_function(a_data, b_data)
     except ValueError:
@@ -284,8 +286,9 @@ def bitwise_not(tensor):
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b| elementwise (infinities equal only to themselves), as torch.isclose."""
     Tensor = tensor_type()
-    b = operand(b)
-    if isinstance(b, Tensor) and a.dtype is not b.dtype:
+    if not isinstance(b, Tensor):
+        raise TypeError(f"isclose(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    if a.dtype is not b.dtype:
         raise RuntimeError(f"{a.dtype.type_name} did not match {b.dtype.type_name}")
     a_data, b_data = _raw(a), _raw(b)
     with quiet():

@@ -87,6 +87,11 @@ def einsum(equation, *operands):
         if len(term) != op.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
                                f"the number of dimensions ({op.ndim}) for operand {terms.index(term)}")
+    summed = set("".join(terms)) - set(output)
+    if len(operands) == 1 and not dtype.is_floating_point and summed:
+        operands = (operands[0].long(),)  # a one-operand contraction is a sum: integers accumulate in int64
+    elif len(operands) > 1 and dtype.name == "bool" and summed:
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     try:
         return Einsum.apply(*operands, terms=terms, output=output)
     except ValueError as error:

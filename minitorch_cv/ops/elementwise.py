@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function, tensor_type
-from .promotion import binary, cast, operand, promoted, quiet as _quiet
+from .promotion import binary, cast, checked_scalar, operand, promoted, quiet as _quiet
 
 
 def unbroadcast(grad, shape):
@@ -308,9 +308,9 @@ class Clamp(Function):
         ctx.bounds = (min, max)
         out = x
         if min is not None:
-            out = np.maximum(out, x.dtype.type(min))
+            out = np.maximum(out, checked_scalar(min, x.dtype))
         if max is not None:
-            out = np.minimum(out, x.dtype.type(max))
+            out = np.minimum(out, checked_scalar(max, x.dtype))
         return out
 
     @staticmethod

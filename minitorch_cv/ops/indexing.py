@@ -201,6 +201,9 @@ def scatter(tensor, dim, index, src=None, value=None, reduce=None, include_self=
     """scatter / scatter_add / scatter_reduce: ``src`` a tensor (or a number as ``value``)."""
     Tensor = tensor_type()
     axis = one_dim(tensor, dim)
+    if tensor.ndim == 0:  # a 0-d tensor behaves as its 1-element vector
+        src = src.reshape(-1) if isinstance(src, Tensor) else src
+        return scatter(tensor.reshape(1), 0, index.reshape(-1), src, value, reduce, include_self, name).reshape(())
     index = _index_array(index, name)
     if src is None and value is None:
         raise TypeError(f"{name}() missing 1 required positional argument: 'src' or 'value'")
@@ -241,12 +244,10 @@ class IndexSelect(Function):
     @staticmethod
     def forward(ctx, x, axis, index):
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
-        return np.take(x, index, axis=axis) if x.ndim else x.reshape(index.shape).copy()
+        return np.take(x, index, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        if not ctx.shape:
-            return grad.sum().reshape(())
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, (slice(None),) * ctx.axis + (ctx.index,), grad)
         return out
@@ -255,14 +256,16 @@ class IndexSelect(Function):
 def index_select(tensor, dim, index):
     axis = one_dim(tensor, dim)
     index = _index_array(index, "index_select", one_dim=True).reshape(-1)
-    if tensor.ndim:
-        if index.size and (index.min() < -tensor.shape[axis] or index.max() >= tensor.shape[axis]):
-            raise IndexError("index out of range in self")
-        index = index % max(tensor.shape[axis], 1)
-    elif index.size and index.max() > 0:
-        raise IndexError("index_select(): Index to scalar can have only 1 value, got "
-                         f"{index.size} value(s)")
-    return IndexSelect.apply(tensor, axis=axis, index=index)
+    if tensor.ndim == 0:
+        if index.size != 1 or index[0] not in (0, -1):
+            raise IndexError("index_select(): Index to scalar can have only 1 value, got "
+                             f"{index.size} value(s)")
+        return tensor.clone()
+    if index.size and not tensor.shape[axis]:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    if index.size and (index.min() < -tensor.shape[axis] or index.max() >= tensor.shape[axis]):
+        raise IndexError("index out of range in self")
+    return IndexSelect.apply(tensor, axis=axis, index=index % max(tensor.shape[axis], 1))
 
 
 class IndexAdd(Function):
@@ -283,6 +286,8 @@ class IndexAdd(Function):
 
 def index_add(tensor, dim, index, source, alpha=1):
     axis = one_dim(tensor, dim)
+    if tensor.ndim == 0:  # a 0-d tensor behaves as its 1-element vector
+        return index_add(tensor.reshape(1), 0, index.reshape(-1), source.reshape(-1), alpha).reshape(())
     index = _index_array(index, "index_add", one_dim=True).reshape(-1)
     _check_bounds(index, tensor.shape[axis] if tensor.ndim else 1, "index_add")
     source = cast(source, tensor.dtype)

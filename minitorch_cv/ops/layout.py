@@ -146,6 +146,11 @@ def diag(tensor, diagonal_=0):
     raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{tensor.ndim}D")
 
 
+def _needs_dims(tensor, message):
+    if tensor.ndim == 0:
+        raise RuntimeError(message)
+
+
 def movedim(tensor, source, destination):
     if isinstance(source, (int, np.integer)) != isinstance(destination, (int, np.integer)):
         raise TypeError("movedim(): source and destination must both be ints or both be tuples of ints")
@@ -154,8 +159,10 @@ def movedim(tensor, source, destination):
     if len(source) != len(destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(source)} dims) should "
                            f"contain the same number of dims as destination ({list(destination)} dims)")
-    source = [dims(d, tensor.ndim)[0] for d in source]
-    destination = [dims(d, tensor.ndim)[0] for d in destination]
+    source = [one_dim(tensor, d) for d in source]
+    destination = [one_dim(tensor, d) for d in destination]
+    if tensor.ndim == 0:
+        return tensor.reshape(())
     order = [d for d in range(tensor.ndim) if d not in source]
     for dest, src in sorted(zip(destination, source)):
         order.insert(dest, src)
@@ -180,6 +187,7 @@ def unfold(tensor, dimension, size, step):
 
 
 def unflatten(tensor, dim, sizes):
+    _needs_dims(tensor, "unflatten: input tensor must have at least one dimension")
     axis = one_dim(tensor, dim)
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
@@ -193,6 +201,7 @@ def unflatten(tensor, dim, sizes):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` (the last one smaller) or of the listed sizes, along ``dim``."""
+    _needs_dims(tensor, "split expects at least a 1-dimensional tensor")
     axis = one_dim(tensor, dim)
     length = tensor.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -210,6 +219,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(tensor, chunks, dim=0):
+    _needs_dims(tensor, "chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     length = tensor.shape[one_dim(tensor, dim)]
@@ -233,6 +243,7 @@ def tensor_split(tensor, indices_or_sections, dim=0):
 
 
 def narrow(tensor, dim, start, length):
+    _needs_dims(tensor, "narrow() cannot be applied to a 0-dim tensor.")
     axis = one_dim(tensor, dim)
     size = tensor.shape[axis]
     start = int(start) + (size if int(start) < 0 else 0)

@@ -47,6 +47,22 @@ def result_dtype(a, b):
     return _dtype.promote_scalar(_dtype.scalar_dtype(a), b)
 
 
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def checked_scalar(value, np_dtype):
+    """A Python number as ``np_dtype`` with torch's overflow check: an integer type refuses values
+    outside its range, except that an unsigned type takes -max..-1 (wrapping), as c10's checked_convert."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind in "iu" and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        info = np.iinfo(np_dtype)
+        too_low = value < (-int(info.max) if np_dtype.kind == "u" else int(info.min))
+        if too_low or value > int(info.max):
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[np_dtype.name]} without overflow")
+        return np.array(value, dtype=np.int64).astype(np_dtype)
+    return np.array(value).astype(np_dtype)
+
+
 def cast(tensor, dtype):
     return tensor if tensor.dtype is dtype else Cast.apply(tensor, dtype=dtype.numpy)
 
@@ -82,7 +98,7 @@ def binary(function, a, b, float_result=False, **kwargs):
     """Apply a broadcasting binary Function after torch-style dtype promotion of its operands."""
     a, b, out = promoted(a, b, float_result)
     if out is _dtype.bool_ and getattr(function, "bool_error", None):
-        raise RuntimeError(function.bool_error)
+        raise NotImplementedError(function.bool_error)
     try:
         return function.apply(a, b, **kwargs)
     except ValueError:

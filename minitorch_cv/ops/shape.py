@@ -263,6 +263,16 @@ def _integers_first(index):
     return tuple(first), tuple(second)
 
 
+def torch_placed(index, shape):
+    """For assignment: an index whose result has torch's layout (see ``_integers_first``), as
+    coordinate arrays of the addressed elements; other indices are returned unchanged."""
+    split = _integers_first(index)
+    if split is None:
+        return index
+    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return np.unravel_index(positions[split[0]][split[1]], shape)
+
+
 def getitem(tensor, index):
     index = raw_index(index)
     _check_steps(index)

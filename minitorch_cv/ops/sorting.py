@@ -86,6 +86,8 @@ def kthvalue(tensor, k, dim=-1, keepdim=False):
     _refuse_bool(tensor, "kthvalue")
     axis = one_dim(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     index = order(tensor._data, axis)
@@ -117,6 +119,8 @@ def mode(tensor, dim=-1, keepdim=False):
     data = tensor._data
     if data.ndim == 0:
         return _result(_Mode, tensor, 0, np.zeros((), dtype=np.int64), keepdim)
+    if data.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
     moved = np.moveaxis(data, axis, -1)
     flat = moved.reshape(-1, moved.shape[-1])
     picks = np.empty(len(flat), dtype=np.int64)
