@@ -97,6 +97,10 @@ class Generator:
         self._float_normal = float(record["float_normal"]) if record["float_normal_is_valid"] else None
         return self
 
+    def clone_state(self):
+        """A new generator in this one's exact state (torch's ``Generator.clone_state``)."""
+        return Generator(self.device).set_state(self.get_state())
+
     def words(self, count):
         """The next ``count`` 32-bit draws (torch's ``random()``), advancing the state."""
         out = np.empty(int(count), np.uint32)

@@ -185,6 +185,7 @@ def test_generator_state_is_torchs_byte_layout_both_ways():
     same("torch from our state", first, torch.randn(5, generator=theirs))
     ours.set_state(theirs.get_state().numpy())
     same("ours from torch's state", minitorch_cv.rand(20, generator=ours), torch.rand(20, generator=theirs))
+    same("clone_state", minitorch_cv.randn(7, generator=ours.clone_state()), torch.randn(7, generator=theirs.clone_state()))
     with pytest.raises(RuntimeError, match="size"):
         ours.set_state(np.zeros(10, np.uint8))
     assert minitorch_cv.Generator().initial_seed() == torch.Generator().initial_seed() == 67280421310721
