@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from .device import device as _device
 from .kernels import mt19937
 
 _DEFAULT_SEED = 67280421310721
@@ -32,7 +33,7 @@ class Generator:
     """A torch-compatible CPU generator: mt19937 seeded like torch's, with torch's state layout."""
 
     def __init__(self, device="cpu"):
-        self.device = device
+        self.device = _device(device)
         self._mt = np.zeros(mt19937.N, np.uint32)
         self._ctl = np.zeros(2, np.int64)
         self._normal = np.zeros(2, np.float64)
@@ -95,6 +96,10 @@ class Generator:
         self._normal[:] = (1.0, record["normal_y"]) if record["normal_is_valid"] else (0.0, 0.0)
         self._float_normal = float(record["float_normal"]) if record["float_normal_is_valid"] else None
         return self
+
+    def clone_state(self):
+        """A new generator in this one's exact state (torch's ``Generator.clone_state``)."""
+        return Generator(self.device).set_state(self.get_state())
 
     def words(self, count):
         """The next ``count`` 32-bit draws (torch's ``random()``), advancing the state."""

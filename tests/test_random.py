@@ -185,6 +185,7 @@ def test_generator_state_is_torchs_byte_layout_both_ways():
     same("torch from our state", first, torch.randn(5, generator=theirs))
     ours.set_state(theirs.get_state().numpy())
     same("ours from torch's state", minitorch_cv.rand(20, generator=ours), torch.rand(20, generator=theirs))
+    same("clone_state", minitorch_cv.randn(7, generator=ours.clone_state()), torch.randn(7, generator=theirs.clone_state()))
     with pytest.raises(RuntimeError, match="size"):
         ours.set_state(np.zeros(10, np.uint8))
     assert minitorch_cv.Generator().initial_seed() == torch.Generator().initial_seed() == 67280421310721
@@ -319,9 +320,10 @@ def test_random_transforms_per_image_follow_torchvision():
         same("crop, jitter, flip", pipeline(M)(Image.fromarray(image)), pipeline(T)(Image.fromarray(image)))
 
 
-def test_torch_default_cpu_build_is_matched_too():
-    """With ATEN_CPU_CAPABILITY=default torch runs its non-AVX kernels (no FMA in uniform_, libm
-    Box-Muller for float32); minitorch_cv follows the same variable."""
+@pytest.mark.parametrize("capability", ["default", "avx2"])
+def test_torch_cpu_builds_are_matched_too(capability):
+    """ATEN_CPU_CAPABILITY=default makes torch run its non-AVX kernels (no FMA in uniform_, libm
+    Box-Muller for float32), =avx2 what an AVX2-only CPU runs; minitorch_cv reads the same variable."""
     script = """if True:
         import numpy as np, torch, minitorch_cv as m
         for seed in (0, 1):
@@ -334,6 +336,6 @@ def test_torch_default_cpu_build_is_matched_too():
                     ours, theirs = m.empty(n, dtype=getattr(m, name)), torch.empty(n, dtype=getattr(torch, name))
                     assert np.array_equal(ours.normal_(1, 2).numpy(), theirs.normal_(1, 2).numpy()), (name, n)
     """
-    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=capability)
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
