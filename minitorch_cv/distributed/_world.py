@@ -63,7 +63,7 @@ class SingleProcessComm:
         return None
 
     def Allreduce(self, send, recv, op=None):
-        if not isinstance(send, str):
+        if send is not None:          # None: in place
             np.copyto(recv, send)
 
     def Iallreduce(self, send, recv, op=None):

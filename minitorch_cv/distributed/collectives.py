@@ -22,22 +22,10 @@ class ReduceOp(enum.Enum):
         return f"<RedOpType.{self.name}: {list(ReduceOp).index(self)}>"
 
 
-def _mpi_op(op, comm):
-    """The MPI operation for ``op`` (AVG is a SUM divided afterwards); None in a one-process world."""
+def _check_op(op):
     if not isinstance(op, ReduceOp):
         raise ValueError(f"op must be a minitorch_cv.distributed.ReduceOp, got {op!r}")
-    if type(comm).__module__.startswith("minitorch_cv"):
-        return None
-    from mpi4py import MPI
-    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}[op]
-
-
-def _in_place(comm):
-    if type(comm).__module__.startswith("minitorch_cv"):
-        return "IN_PLACE"
-    from mpi4py import MPI
-    return MPI.IN_PLACE
+    return op
 
 
 def _array(obj, what):
@@ -99,7 +87,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` over all ranks; every rank ends with the result in ``tensor``."""
     pg = default_group(group)
     buffer = _Buffer(tensor, "all_reduce")
-    mpi_op = _mpi_op(op, pg.comm)
+    _check_op(op)
     if op is ReduceOp.AVG and buffer.array.dtype.kind != "f":
         raise ValueError(f"all_reduce: ReduceOp.AVG needs a floating-point tensor, got {buffer.array.dtype}")
 
@@ -108,7 +96,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
             np.divide(buffer.array, pg.size, out=buffer.array)
         buffer.finish()
 
-    request = pg.comm.Iallreduce(_in_place(pg.comm), buffer.array, mpi_op)
+    request = pg.comm.Iallreduce(pg.in_place, buffer.array, pg.mpi_op(op))
     return _finished(Work(request, then), async_op)
 
 
@@ -151,7 +139,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
             raise ValueError(f"reduce_scatter: input_list[{rank}] has shape {piece.shape}, "
                              f"output has {out.array.shape}")
     send = np.ascontiguousarray(np.stack(pieces).astype(out.array.dtype, copy=False))
-    pg.comm.Reduce_scatter_block(send, out.array, _mpi_op(op, pg.comm))
+    pg.comm.Reduce_scatter_block(send, out.array, pg.mpi_op(_check_op(op)))
     if op is ReduceOp.AVG:
         np.divide(out.array, pg.size, out=out.array)
     out.finish()

@@ -10,11 +10,20 @@ _group = None
 
 
 class _ProcessGroup:
-    def __init__(self, comm, backend):
+    """The communicator with its rank and size, and the MPI constants collectives hand it
+    (``mpi`` is mpi4py's MPI module; None for the one-process world, which ignores them)."""
+
+    def __init__(self, comm, backend, mpi=None):
         self.comm = comm
         self.backend = backend
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
+        self.in_place = mpi.IN_PLACE if mpi else None
+        self._ops = dict(SUM=mpi.SUM, AVG=mpi.SUM, PRODUCT=mpi.PROD, MIN=mpi.MIN, MAX=mpi.MAX) if mpi else {}
+
+    def mpi_op(self, op):
+        """MPI's operation for ``op`` (a ReduceOp; AVG is a SUM that the caller divides)."""
+        return self._ops.get(op.name)
 
 
 def is_available():
@@ -59,20 +68,20 @@ def init_process_group(backend="mpi", init_method=None, timeout=None, world_size
     want_size = world_size if world_size != -1 else _env_int("WORLD_SIZE")
     want_rank = rank if rank != -1 else _env_int("RANK")
     if _world.launched_by_mpi():
-        comm = _world.import_mpi().COMM_WORLD
+        mpi = _world.import_mpi()
+        group = _ProcessGroup(mpi.COMM_WORLD, name, mpi)
     elif want_size in (None, 1) and want_rank in (None, 0):
-        comm = _world.SingleProcessComm()
+        group = _ProcessGroup(_world.SingleProcessComm(), name)
     else:
         raise RuntimeError(f"init_process_group: world size {want_size}, rank {want_rank} asked for, but this "
                            "process was not started by an MPI launcher; run it under "
                            "`mpiexec -n N python -m mpi4py script.py`")
-    group = _ProcessGroup(comm, name)
     for label, wanted, actual in (("world size", want_size, group.size), ("rank", want_rank, group.rank)):
         if wanted is not None and wanted != actual:
             raise RuntimeError(f"init_process_group: {label} {wanted} asked for (argument or environment), "
                                f"but MPI gives {actual}")
     if group.size > 1:
-        _world.abort_on_uncaught_exception(comm)
+        _world.abort_on_uncaught_exception(group.comm)
     _group = group
 
 

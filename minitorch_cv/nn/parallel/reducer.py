@@ -10,7 +10,7 @@ end of backward starts the rest, waits for all, and writes the averages back int
 import numpy as np
 
 from ...autograd.engine import queue_callback
-from ...distributed.collectives import _in_place, _mpi_op, ReduceOp
+from ...distributed.collectives import ReduceOp
 from ...tensor import Tensor
 
 _FIRST_BUCKET_BYTES = 1024 * 1024
@@ -102,9 +102,8 @@ class Reducer:
                 bucket.request.Test()   # lets MPI progress the transfers already started
 
     def _start(self, bucket):
-        comm = self.group.comm
         bucket.buffer /= self.group.size
-        bucket.request = comm.Iallreduce(_in_place(comm), bucket.buffer, _mpi_op(ReduceOp.SUM, comm))
+        bucket.request = self.group.comm.Iallreduce(self.group.in_place, bucket.buffer, self.group.mpi_op(ReduceOp.SUM))
 
     def _finish(self):
         """End of backward: zero-fill unused parameters (or refuse), start the rest, wait, write back."""
@@ -138,8 +137,7 @@ class Reducer:
         for bucket, i in missing:
             flags[order[id(bucket.params[i])]] = 0
         if self.find_unused_parameters and self.group.size > 1:
-            comm = self.group.comm
-            comm.Allreduce(_in_place(comm), flags, _mpi_op(ReduceOp.MAX, comm))
+            self.group.comm.Allreduce(self.group.in_place, flags, self.group.mpi_op(ReduceOp.MAX))
         return {key: bool(flags[n]) for key, n in order.items()}
 
     def remove_hooks(self):
