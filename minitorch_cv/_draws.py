@@ -84,9 +84,7 @@ def normal(like, mean=0.0, std=1.0, generator=None):
         else:
             dist.normal_fill64(generator.words(2 * (n + extra)), flat, float(mean), float(std))
         return flat.reshape(like.shape)
-    fresh = n - (1 if generator._normal[0] and n else 0)
-    words = generator.words(4 * ((fresh + 1) // 2))
-    dist.normal_pairs(words, generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
+    dist.normal_pairs(_pair_words(generator, n), generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
     return _shaped(flat, like)
 
 
@@ -171,13 +169,50 @@ def bernoulli_probs(like, probs, generator=None):
     return _shaped(flat.astype(like.dtype), like)
 
 
+def _doubles(like, generator, fill, *args):
+    """torch's ``<double>`` distributions: ``fill`` maps two words per element to a double, which is
+    then cast to the tensor's dtype."""
+    flat = np.empty(like.size, np.float64)
+    fill(resolve(generator).words(2 * like.size), flat, *args)
+    return _shaped(flat.astype(like.dtype), like)
+
+
+def _pair_words(generator, count):
+    """The words the element-by-element normal path needs for ``count`` values (four per pair;
+    a cached half covers the first value)."""
+    fresh = count - (1 if generator._normal[0] and count else 0)
+    return generator.words(4 * ((fresh + 1) // 2))
+
+
 def exponential(like, rate=1.0, generator=None):
     """``exponential_(lambd)``: -log(1 - u) / lambd on a 53-bit uniform (computed in double)."""
     _float_kind(like, "exponential")
     if rate <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={rate}")
-    flat = np.empty(like.size, np.float64)
-    dist.exponential(resolve(generator).words(2 * like.size), flat, float(rate))
+    return _doubles(like, generator, dist.exponential, float(rate))
+
+
+def cauchy(like, median=0.0, sigma=1.0, generator=None):
+    """``cauchy_(median, sigma)``, computed in double as torch does."""
+    _float_kind(like, "cauchy")
+    return _doubles(like, generator, dist.cauchy, float(median), float(sigma), VECTOR_BUILD)
+
+
+def geometric(like, p, generator=None):
+    """``geometric_(p)``: the number of Bernoulli(p) trials up to the first success."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _doubles(like, generator, dist.geometric, float(p))
+
+
+def log_normal(like, mean=1.0, std=2.0, generator=None):
+    """``log_normal_(mean, std)``: exp of torch's element-path normal draws (with the cached half)."""
+    _float_kind(like, "log_normal")
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    generator, flat = resolve(generator), np.empty(like.size, np.float64)
+    dist.normal_pairs(_pair_words(generator, like.size), generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
+    dist.exp_in_place(flat)
     return _shaped(flat.astype(like.dtype), like)
 
 

@@ -112,6 +112,8 @@ class TensorIndexing:
     def trace(self):
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        if self.dtype.name == "bool":
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
         return layout.diagonal(self).sum()
 
     def unfold(self, dimension, size, step):

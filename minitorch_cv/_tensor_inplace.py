@@ -95,8 +95,8 @@ class TensorInPlace:
     def mul_(self, other):
         return self._update(self * other, other)
 
-    def div_(self, other):
-        return self._update(self / other, other)
+    def div_(self, other, rounding_mode=None):
+        return self._update(self.div(other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent):
         return self._update(self ** exponent, exponent)
@@ -205,6 +205,15 @@ class TensorInPlace:
 
     def exponential_(self, lambd=1.0, generator=None):
         return self._overwrite(_draws.exponential(self._data, lambd, generator))
+
+    def cauchy_(self, median=0.0, sigma=1.0, generator=None):
+        return self._overwrite(_draws.cauchy(self._data, median, sigma, generator))
+
+    def log_normal_(self, mean=1.0, std=2.0, generator=None):
+        return self._overwrite(_draws.log_normal(self._data, mean, std, generator))
+
+    def geometric_(self, p, generator=None):
+        return self._overwrite(_draws.geometric(self._data, p, generator))
 
     def __setitem__(self, index, value):
         index = shape_ops.raw_index(index)

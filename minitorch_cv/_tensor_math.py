@@ -22,6 +22,19 @@ def _logical_dtype(tensor):
     return np.uint8 if tensor.dtype is _dtype.uint8 else np.bool_
 
 
+def _view_dtype(tensor, dtype):
+    """``view(dtype)``: the same bytes read as another dtype (the last dim rescales), no gradient."""
+    data = tensor._data
+    if dtype.itemsize != data.itemsize and (data.ndim == 0 or not data.flags.c_contiguous):
+        raise RuntimeError("self.dim() cannot be 0 to view a different element size unless it is contiguous "
+                           f"and has a last dimension; got shape {list(data.shape)}")
+    if data.ndim and (data.shape[-1] * data.itemsize) % dtype.itemsize:
+        raise RuntimeError(f"self.size(-1) must be divisible by {dtype.itemsize // data.itemsize} to view "
+                           f"{tensor.dtype.type_name} as {dtype.type_name} (different element sizes), but got "
+                           f"{data.shape[-1]}")
+    return _wrap(data.view(dtype.numpy))
+
+
 class TensorMath:
     """Operators and methods with torch's names, arguments and dtype rules."""
 
@@ -51,10 +64,10 @@ class TensorMath:
         return binary(ew.Div, other, self, float_result=True)
 
     def __floordiv__(self, other):
-        return bm.rounded_div(self, other)
+        return bm.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return bm.rounded_div(other, self)
+        return bm.floor_divide(other, self)
 
     def __mod__(self, other):
         return bm.remainder(self, other)
@@ -106,7 +119,7 @@ class TensorMath:
     subtract = sub
 
     def floor_divide(self, other):
-        return bm.rounded_div(self, other)
+        return bm.floor_divide(self, other)
 
     def remainder(self, other):
         return self % other
@@ -157,10 +170,12 @@ class TensorMath:
     def minimum(self, other):
         return ew.minimum(self, other)
 
+    @reduce.axis_alias
     def softmax(self, dim):
         from .ops.loss import softmax
         return softmax(self, dim)
 
+    @reduce.axis_alias
     def log_softmax(self, dim):
         from .ops.loss import log_softmax
         return log_softmax(self, dim)
@@ -218,46 +233,56 @@ class TensorMath:
     def isfinite(self):
         return _wrap(np.isfinite(self._data))
 
+    @reduce.axis_alias
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
         return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
+    @reduce.axis_alias
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
         return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     # ----- reductions -----
+    @reduce.axis_alias
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         return reduce.sum(x, dim, keepdim)
 
+    @reduce.axis_alias
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         return reduce.mean(x, dim, keepdim)
 
+    @reduce.axis_alias
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
         correction = (1 if unbiased else 0) if correction is None else correction
         return reduce.var(self, dim, correction, keepdim)
 
+    @reduce.axis_alias
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.var(dim, unbiased, keepdim, correction).sqrt()
 
     def norm(self, p=2, dim=None, keepdim=False):
         return reduce.norm(self, p, dim, keepdim)
 
+    @reduce.axis_alias
     def max(self, dim=None, keepdim=False):
         if hasattr(dim, "_data"):
             return ew.maximum(self, dim)
         return reduce.extreme(self, dim, keepdim, largest=True)
 
+    @reduce.axis_alias
     def min(self, dim=None, keepdim=False):
         if hasattr(dim, "_data"):
             return ew.minimum(self, dim)
         return reduce.extreme(self, dim, keepdim, largest=False)
 
+    @reduce.axis_alias
     def argmax(self, dim=None, keepdim=False):
         return reduce.arg_extreme(self, dim, keepdim, largest=True)
 
+    @reduce.axis_alias
     def argmin(self, dim=None, keepdim=False):
         return reduce.arg_extreme(self, dim, keepdim, largest=False)
 
@@ -267,7 +292,7 @@ class TensorMath:
 
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-            raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+            return _view_dtype(self, shape[0])
         return shape_ops.reshape(self, shape)
 
     def view_as(self, other):

@@ -70,10 +70,28 @@ class TensorMoreMath:
     arctan2 = atan2
 
     def hypot(self, other):
-        return bm.float_binary(bm.Hypot, self, other)
+        return bm.float_only_binary(bm.Hypot, self, other, "hypot")
 
     def logaddexp(self, other):
-        return bm.float_binary(bm.LogAddExp, self, other)
+        return bm.float_only_binary(bm.LogAddExp, self, other, "logaddexp")
+
+    def copysign(self, other):
+        return bm.float_binary(bm.CopySign, self, other)
+
+    def dot(self, other):
+        """Inner product of two 1-D tensors of the same dtype."""
+        if self.ndim != 1 or getattr(other, "ndim", 0) != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {getattr(other, 'ndim', 0)}D tensors")
+        if self.dtype is not other.dtype:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{self.dtype.type_name} and {other.dtype.type_name}")
+        if self.shape != other.shape:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                               f"[{other.shape[0]}] to have the same number of elements, but got {self.shape[0]} "
+                               f"and {other.shape[0]} elements respectively")
+        return self @ other
+
+    inner = vdot = dot
 
     def fmod(self, other):
         return bm.fmod(self, other)
@@ -185,6 +203,12 @@ class TensorMoreMath:
         dim = () if dim is None else dim
         return pair(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
+    def std_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return self.std(dim, unbiased, keepdim, correction), self.mean(dim, keepdim)
+
+    def var_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return self.var(dim, unbiased, keepdim, correction), self.mean(dim, keepdim)
+
     def count_nonzero(self, dim=None):
         return (self != 0).sum(dim)
 
@@ -217,5 +241,5 @@ for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asin
               "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
               "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "cumsum", "cumprod", "arcsin",
               "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "fix", "sgn", "arctan2", "logcumsumexp", "logical_not",
-              "hypot", "logaddexp"):
+              "hypot", "logaddexp", "copysign"):
     setattr(TensorMoreMath, _name + "_", inplace(_name))

@@ -20,7 +20,7 @@ _METHODS = (
     "argwhere take repeat_interleave tile flip fliplr flipud roll tril triu diag diagonal diag_embed trace "
     "unflatten split chunk tensor_split unbind narrow movedim moveaxis swapaxes swapdims broadcast_to outer "
     "ger ravel index_put square_ sin_ cos_ exp_ sqrt_ floor_ ceil_ round_ trunc_ frac_ sign_ mm t log_ neg_ "
-    "true_divide divide multiply subtract").split()
+    "true_divide divide multiply subtract copysign dot inner vdot std_mean var_mean").split()
 
 __all__ = list(dict.fromkeys(_METHODS)) + [
     "einsum", "nonzero", "result_type", "promote_types", "can_cast", "is_floating_point", "is_nonzero",

@@ -98,10 +98,20 @@ def randperm(n, dtype=None, generator=None, requires_grad=False, device=None):
     return _make(_draws.permutation(int(n), generator), dtype, requires_grad, device)
 
 
-def normal(mean, std, size, generator=None, dtype=None, requires_grad=False, device=None):
-    """``torch.normal(mean, std, size)`` with number ``mean`` and ``std``."""
-    like = np.empty(_size((size,)), _float_dtype(dtype, "normal"))
-    return _make(_draws.normal(like, mean, std, generator), dtype, requires_grad, device)
+def normal(mean, std=1.0, size=None, generator=None, dtype=None, requires_grad=False, device=None):
+    """``torch.normal``: numbers ``mean`` and ``std`` with a ``size``, or tensors (broadcast together)
+    as torch computes them: standard normals scaled by ``std``, then ``mean`` added."""
+    if not (hasattr(mean, "_data") or hasattr(std, "_data")):
+        like = np.empty(_size((size,)), _float_dtype(dtype, "normal"))
+        return _make(_draws.normal(like, mean, std, generator), dtype, requires_grad, device)
+    mean_data, std_data = (getattr(v, "_data", v) for v in (mean, std))
+    result_dtype = np.result_type(*(v for v in (mean_data, std_data) if isinstance(v, np.ndarray)))
+    like = np.empty(np.broadcast_shapes(np.shape(mean_data), np.shape(std_data)), result_dtype)
+    if hasattr(std, "_data"):
+        values = _draws.normal(like, 0.0, 1.0, generator) * std_data + mean_data
+    else:
+        values = _draws.normal(like, 0.0, std, generator) + mean_data
+    return _make(values.astype(result_dtype), dtype, requires_grad, device)
 
 
 def bernoulli(input, p=None, generator=None):
@@ -132,6 +142,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if as_dtype(dtype) is _dtype.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype))
     return _make(data, dtype, requires_grad, device)
 

@@ -1,6 +1,7 @@
 """Top-level tensor functions (``minitorch_cv.exp(x)`` ...), thin wrappers over Tensor methods and ops."""
 
 from .ops import elementwise as _elementwise
+from .ops.reduce import axis_alias
 from .ops import shape as _shape_ops
 from .tensor import Tensor
 
@@ -40,38 +41,46 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
+@axis_alias
 def softmax(x, dim, dtype=None):
     return (x.to(dtype) if dtype else x).softmax(dim)
 
 
+@axis_alias
 def log_softmax(x, dim, dtype=None):
     return (x.to(dtype) if dtype else x).log_softmax(dim)
 
 
+@axis_alias
 def sum(x, dim=None, keepdim=False, dtype=None):
     return x.sum(dim, keepdim, dtype=dtype)
 
 
+@axis_alias
 def mean(x, dim=None, keepdim=False, dtype=None):
     return x.mean(dim, keepdim, dtype=dtype)
 
 
+@axis_alias
 def max(x, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return maximum(x, dim)
     return x.max(dim, keepdim)
 
 
+@axis_alias
 def min(x, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return minimum(x, dim)
     return x.min(dim, keepdim)
 
 
+@axis_alias
 def argmax(x, dim=None, keepdim=False):
     return x.argmax(dim, keepdim)
 
 
+@axis_alias
 def argmin(x, dim=None, keepdim=False):
     return x.argmin(dim, keepdim)
 
@@ -151,10 +160,12 @@ def transpose(x, dim0, dim1):
     return x.transpose(dim0, dim1)
 
 
+@axis_alias
 def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
     return x.var(dim, unbiased, keepdim, correction)
 
 
+@axis_alias
 def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
     return x.std(dim, unbiased, keepdim, correction)
 

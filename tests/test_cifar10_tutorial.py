@@ -1,6 +1,7 @@
 """PyTorch's beginner CIFAR-10 tutorial program (examples/cifar10_tutorial.py) runs to the end on
 minitorch_cv, make_grid included, on generated CIFAR files."""
 import numpy as np
+import pytest
 import torch
 import torchvision
 from PIL import Image
@@ -10,7 +11,8 @@ from cifar_helpers import single_thread, write_cifar_folder  # noqa: F401
 import cifar10_tutorial  # noqa: E402  (examples/, put on the path by cifar_helpers)
 
 
-def test_tutorial_program_runs_to_the_end(tmp_path, capsys, single_thread):  # noqa: F811
+@pytest.mark.usefixtures("single_thread")
+def test_tutorial_program_runs_to_the_end(tmp_path, capsys):
     data_dir = write_cifar_folder(tmp_path / "data", train_count=24, test_count=12)
     accuracy = cifar10_tutorial.main(["--data-dir", str(data_dir), "--out", str(tmp_path / "out"),
                                       "--print-every", "3"])

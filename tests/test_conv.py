@@ -268,6 +268,28 @@ def test_one_group_large_images_take_the_per_image_products(dtype, bias, grad, m
         minitorch_cv.set_num_threads(previous)
 
 
+# A sequence of the wrong length is torch's RuntimeError; a wrong type stays a TypeError.
+WRONG_LENGTHS = [(1, 1, 1), (), (1, 1, 1, 1), [1, 1, 1]]
+WRONG_TYPES = [(1.0, 1), 1.5, None, (True, 1)]
+
+
+def _conv_call(form, name, value):
+    if form == "functional":
+        return lambda T, x, w: conv_fn(T)(x, w, **{name: value})
+    return lambda T, x, w: T.nn.Conv2d(3, 4, 3, **{name: value})(x)
+
+
+@pytest.mark.parametrize("form", ["functional", "module"])
+@pytest.mark.parametrize("name", ["stride", "padding", "dilation"])
+def test_wrong_length_argument_is_a_runtime_error_like_torch(name, form):
+    x, w = np.zeros((1, 3, 8, 8), np.float32), np.zeros((4, 3, 3, 3), np.float32)
+    for value in WRONG_LENGTHS:
+        message = same_error(_conv_call(form, name, value), x, w, error=RuntimeError)
+        assert f"{name} must be an int or a tuple of two ints, got" in message
+    for value in WRONG_TYPES:
+        same_error(_conv_call(form, name, value), x, w, error=TypeError)
+
+
 def test_batch_of_three_over_two_threads_has_no_empty_tile():
     """3 images in 1-image tiles over 2 threads once gave an empty tile (a reshape error in backward)."""
     minitorch_cv.set_num_threads(2)

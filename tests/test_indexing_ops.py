@@ -160,11 +160,26 @@ INDEXES = {
     "step": lambda T: (slice(None), slice(0, None, 2)), "ellipsis none": lambda T: (Ellipsis, None),
     "none middle": lambda T: (slice(None), None, 0), "bool mask": lambda T: T.tensor([True, False, True]),
     "long tensor": lambda T: T.tensor([2, 0, 2]), "int32 tensor": lambda T: T.tensor([1, 1], dtype=T.int32),
-    "list": lambda T: [0, 2], "two tensors": lambda T: (T.tensor([0, 2]), T.tensor([1, 3])),
+    "list": lambda T: [0, 2], "uint8 mask": lambda T: T.tensor([1, 0, 1], dtype=T.uint8), "two tensors": lambda T: (T.tensor([0, 2]), T.tensor([1, 3])),
     "tensor and slice": lambda T: (slice(None), T.tensor([[0, 1], [3, 3]])),
     "2-d bool mask": lambda T: T.tensor([[True, False, True, False]] * 3),
     "mixed": lambda T: (T.tensor([0, 2]), slice(1, None), None),
 }
+INDEXES_4D = {
+    "int then tensors": lambda T: (1, T.tensor([0, 2]), T.tensor([[1], [0]])),
+    "int between tensors": lambda T: (T.tensor([0, 1]), 2, T.tensor([1, 3])),
+    "int slice tensor": lambda T: (0, slice(None), T.tensor([3, 0, 1])),
+    "ellipsis int tensor": lambda T: (Ellipsis, 1, T.tensor([0, 0])),
+    "none int tensor": lambda T: (None, 1, slice(1, 3), T.tensor([2])),
+    "mask then int": lambda T: (T.tensor([True, False]), 1, slice(None), T.tensor([0, 3])),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEXES_4D))
+def test_integer_indices_apply_before_advanced_ones(name):
+    """torch places the advanced dims as if integer indices were applied first (NumPy does not)."""
+    compare(lambda T, a: a[INDEXES_4D[name](T)], [_rng("int", name).standard_normal((2, 3, 4, 5))],
+            op=f"getitem {name}", dtype="float64")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

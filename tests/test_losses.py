@@ -193,12 +193,59 @@ def test_cross_entropy_rejects_bad_options_and_integer_input():
         nn.CrossEntropyLoss()(x, [1, 2])
 
 
-def test_mse_loss_rejects_unbroadcastable_shapes_and_integer_input():
+def test_mse_loss_rejects_unbroadcastable_shapes():
     with pytest.raises(RuntimeError, match=r"MSELoss\(\): The size of input \[2, 3\] and target \[4\]"), \
             pytest.warns(UserWarning):
         nn.MSELoss()(minitorch_cv.zeros(2, 3), minitorch_cv.zeros(4))
-    with pytest.raises(RuntimeError, match=r"L1Loss\(\): expected a floating-point input"):
-        nn.L1Loss()(minitorch_cv.tensor([1, 2]), minitorch_cv.zeros(2))
+
+
+# The tutorial's own line: an int64 input against a float target is promoted, as in torch.
+MIXED = {"int64-float": (np.array([1, 2, 3, 4, 5]), np.array([1.5, 2.5, 3.5, 4.5, 5.5])),
+         "float-int64": (np.array([0.5, -2.0, 3.25]), np.array([1, 2, 3]))}
+
+
+@pytest.mark.parametrize("form", ["module", "functional"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("loss", ["MSELoss", "L1Loss"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", list(MIXED))
+def test_pointwise_losses_promote_integer_operands_like_torch(case, dtype, loss, reduction, form):
+    functional = {"MSELoss": "mse_loss", "L1Loss": "l1_loss"}[loss]
+
+    def fn(lib, x, y):
+        if form == "module":
+            return getattr(lib.nn, loss)(reduction=reduction)(x, y)
+        return getattr(lib.nn.functional, functional)(x, y, reduction=reduction)
+
+    compare(fn, list(MIXED[case]), op=f"{loss}(mixed dtypes)", dtype=dtype)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss"])
+def test_pointwise_losses_promote_float32_with_float64_like_torch(loss):
+    rng = np.random.default_rng(6)
+    compare(lambda lib, x, y: getattr(lib.nn.functional, loss)(x, y.double()),
+            [rng.standard_normal(5), rng.standard_normal(5)], op=f"F.{loss}(float32, float64)")
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_l1_loss_of_two_integer_tensors_stays_integer_like_torch(reduction):
+    arrays = [np.array([1, 5, -3]), np.array([4, 2, 0])]
+    compare(lambda lib, x, y: lib.nn.L1Loss(reduction=reduction)(x, y), arrays, op="L1Loss(integers)")
+
+
+def test_pointwise_losses_refuse_what_torch_refuses():
+    ints, floats, flags = np.array([1, 2]), np.array([0.5, 1.5]), np.array([True, False])
+    message = same_error(lambda lib, x, y: lib.nn.L1Loss()(x, y), ints, ints, error=RuntimeError)
+    assert "L1Loss()" in message and "Long" in message and ".float()" in message
+    for reduction in REDUCTIONS:
+        message = same_error(lambda lib, x, y: lib.nn.MSELoss(reduction=reduction)(x, y), ints, ints,
+                             error=NotImplementedError)
+        assert "MSELoss()" in message and "Long" in message
+    for pair in [(flags, floats), (floats, flags), (flags, flags)]:
+        assert "L1Loss()" in same_error(lambda lib, x, y: lib.nn.L1Loss()(x, y), *pair, error=NotImplementedError)
+    assert "mse_loss" in same_error(lambda lib, x, y: lib.nn.functional.mse_loss(x, y), flags, flags,
+                                    error=NotImplementedError)
+    compare(lambda lib, x, y: lib.nn.functional.mse_loss(x, y), [flags, floats], op="F.mse_loss(bool, float)")
 
 
 # ----- float64 finite differences, independent of torch -----

@@ -98,6 +98,7 @@ BINARY = {
     "div trunc": lambda T, a, b: T.div(a, b, rounding_mode="trunc"),
     "div floor": lambda T, a, b: a.div(b, rounding_mode="floor"),
     "clamp tensors": lambda T, a, b: a.clamp(min=b, max=b + 1),
+    "copysign": lambda T, a, b: T.copysign(a, b),
     "clamp_min": lambda T, a, b: a.clamp_min(b),
     "clamp_max": lambda T, a, b: T.clamp_max(a, b),
 }
@@ -224,9 +225,10 @@ def test_isclose_allclose(args):
 
 
 @pytest.mark.parametrize("name", ["sin", "floor", "round", "clamp_min", "lerp", "bitwise_and", "logical_not",
-                                  "fmod", "square", "atan2"])
+                                  "fmod", "square", "atan2", "div"])
 def test_inplace_forms(name):
-    args = {"clamp_min": (0.2,), "lerp": ("other", 0.3), "bitwise_and": (3,), "fmod": (0.7,), "atan2": ("other",)}
+    args = {"clamp_min": (0.2,), "lerp": ("other", 0.3), "bitwise_and": (3,), "fmod": (0.7,), "atan2": ("other",),
+            "div": ("other",)}
     array = INTS.astype(np.int64) if name in ("bitwise_and", "logical_not") else _rng(name).standard_normal((2, 3))
     other = _rng(name, 1).standard_normal((2, 3))
     for lib in (mt, torch):
@@ -238,3 +240,44 @@ def test_inplace_forms(name):
             ours = x.numpy()
         else:
             np.testing.assert_allclose(ours, x.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dot_std_mean_var_mean(dtype):
+    rng = _rng("dot")
+    compare(lambda T, a, b: T.dot(a, b), [rng.standard_normal(5), rng.standard_normal(5)], op="dot", dtype=dtype)
+    compare(lambda T, a, b: a.inner(b), [rng.standard_normal(5), rng.standard_normal(5)], op="inner", dtype=dtype)
+    x = rng.standard_normal((3, 4))
+    for i in range(2):
+        compare(lambda T, a: T.std_mean(a, 1)[i], [x], op="std_mean", dtype=dtype)
+        compare(lambda T, a: T.var_mean(a, 0, keepdim=True)[i], [x], op="var_mean", dtype=dtype)
+    same_error(lambda T, a, b: T.dot(a, b.double()), np.ones(3, np.float32), np.ones(3, np.float32), check_class=True)
+
+
+@pytest.mark.parametrize("pair", [("float32", "int32"), ("float32", "uint8"), ("int64", "float64"), ("int32", "int16"),
+                                  ("float16", "int16")], ids=str)
+def test_view_as_another_dtype(pair):
+    x = np.arange(-4, 4).reshape(2, 4).astype(pair[0]) * 3
+    compare(lambda T, a: a.view(getattr(T, pair[1])), [x], op="view(dtype)", kind="exact", grad=[False])
+    if np.dtype(pair[0]).itemsize < np.dtype(pair[1]).itemsize:  # a last dim of 1 can't hold the wider type
+        same_error(lambda T, a: a.view(getattr(T, pair[1])), x[:, :1], check_class=True)
+
+
+def test_integer_powers_and_float_only_ops_follow_torch():
+    base, exponent = np.array([2, -2, 1, -1, 3, 0]), np.array([-1, -3, -2, -3, 0, 2])
+    compare(lambda T, b, e: b ** e, [base, exponent], op="int ** negative tensor", kind="exact", grad=[False, False])
+    compare(lambda T, e: 2 ** e, [exponent], op="2 ** negative tensor", kind="exact", grad=[False])
+    for fn in (lambda T, b, e: b ** -1, lambda T, b, e: T.hypot(b, e), lambda T, b, e: T.logaddexp(b, e),
+               lambda T, b, e: (b > 0).reshape(2, 3).trace(), lambda T, b, e: (b > 0).argmax(),
+               lambda T, b, e: b[:0].argmax(), lambda T, b, e: b[:0].float().amax(), lambda T, b, e: T.lerp(b > 0, b, 0.5),
+               lambda T, b, e: b.reshape(2, 3)[:, :0].argmin(1)):
+        same_error(fn, base, exponent, check_class=True)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_inplace_division_with_rounding_mode(mode):
+    ours, theirs = mt.tensor([7, -7, 5]), torch.tensor([7, -7, 5])
+    ours.div_(2, rounding_mode=mode)
+    theirs.div_(2, rounding_mode=mode)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype is mt.int64

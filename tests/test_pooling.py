@@ -179,3 +179,28 @@ def test_no_grad_pools_without_indices_like_torch(shape, monkeypatch):
     assert len(calls) == 2
     out = max_pool2d(minitorch_cv.tensor(x, requires_grad=True), 2)
     assert out.requires_grad and len(calls) == 2
+
+
+# A sequence of the wrong length is torch's RuntimeError; a wrong type stays a TypeError.
+WRONG_LENGTHS = [(1, 1, 1), (1, 1, 1, 1), [1, 1, 1]]
+WRONG_TYPES = [(1.0, 1), 1.5, "x", (True, 1)]
+
+
+def _pool_call(form, name, value):
+    options = {"kernel_size": 2, name: value}
+    if form == "functional":
+        return lambda T, x: pool_fn(T)(x, **options)
+    return lambda T, x: T.nn.MaxPool2d(**options)(x)
+
+
+@pytest.mark.parametrize("form", ["functional", "module"])
+@pytest.mark.parametrize("name", ["kernel_size", "stride", "padding", "dilation"])
+def test_wrong_length_argument_is_a_runtime_error_like_torch(name, form):
+    x = distinct_values((1, 2, 6, 6), seed=10).astype(np.float32)
+    for value in WRONG_LENGTHS + ([] if name == "stride" else [()]):
+        message = same_error(_pool_call(form, name, value), x, error=RuntimeError)
+        assert f"{name} must be an int or a tuple of two ints, got" in message
+    for value in WRONG_TYPES:
+        same_error(_pool_call(form, name, value), x, error=TypeError)
+    if name == "stride":   # an empty stride means the default (the kernel size), as in torch
+        compare(_pool_call(form, name, ()), [x], op="max_pool2d(stride=())")

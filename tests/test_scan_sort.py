@@ -125,8 +125,15 @@ def test_ties_and_nan_follow_torch():
 
 @pytest.mark.parametrize("fn", [lambda T, a: a.topk(5), lambda T, a: a.kthvalue(0), lambda T, a: a.cumsum(2),
                                 lambda T, a: a.sort(dim=-3), lambda T, a: a.amax(5), lambda T, a: a.prod((0, 1)),
-                                lambda T, a: a.kthvalue(4, 1)],
+                                lambda T, a: a.kthvalue(4, 1), lambda T, a: a[0, 0].cumsum(1),
+                                lambda T, a: a[0].cumprod(-2), lambda T, a: a.cummax(2)],
                          ids=["topk k", "kthvalue k", "cumsum dim", "sort dim", "amax dim", "prod tuple",
-                              "kthvalue too large"])
+                              "kthvalue too large", "cumsum 0-d dim", "cumprod 1-d dim", "cummax dim"])
 def test_errors_match_torch(fn):
     same_error(fn, np.ones((2, 3)), check_class=True)
+
+
+def test_logcumsumexp_gradient_without_overflow():
+    """Values 100 apart: exp(100) overflows float32, the log-space backward does not."""
+    for values in ([0.0, 100.0], [100.0, 0.0, -50.0, 80.0]):
+        compare(lambda T, a: T.logcumsumexp(a, 0), [np.array(values)], op="logcumsumexp large", kind="exact")

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -210,13 +209,25 @@ def test_writer_closes_itself_when_collected_and_at_exit(tmp_path):
     assert scalars(load(tmp_path / "exit"), "q") == [(s, s + 0.5) for s in range(3)]
 
 
-def test_missing_tensorboardx_names_the_extra():
-    script = "import sys; sys.modules['tensorboardX'] = None\nimport minitorch_cv.utils.tensorboard"
+def test_missing_tensorboard_names_the_extra():
+    script = "import sys; sys.modules['tensorboard'] = None\nimport minitorch_cv.utils.tensorboard"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": ROOT})
     assert result.returncode != 0
-    assert "ImportError: minitorch_cv.utils.tensorboard needs the tensorboardX package" in result.stderr
+    assert "ImportError: minitorch_cv.utils.tensorboard needs the tensorboard package" in result.stderr
     assert "pip install minitorch_cv[tensorboard]" in result.stderr
+
+
+def test_writing_imports_no_torch(tmp_path):
+    script = ("import sys, numpy as np\nimport minitorch_cv\nfrom minitorch_cv.utils.tensorboard import SummaryWriter\n"
+              f"with SummaryWriter({str(tmp_path)!r}) as w:\n"
+              "    w.add_scalar('s', 1.0); w.add_image('i', np.zeros((3, 2, 2))); w.add_histogram('h', np.ones(3))\n"
+              "    w.add_text('t', 'x'); w.add_hparams({'a': 1}, {'m': 1.0})\n"
+              "    w.add_graph(minitorch_cv.nn.Linear(2, 1), minitorch_cv.zeros(1, 2))\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'tensorboardX', 'tensorflow')))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": ROOT}, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_bad_input_gets_clear_errors(tmp_path):

@@ -92,7 +92,8 @@ def describe(obj):
 
 for name in names:
     obj = mt.load(f"{folder}/{name}")
-    shared = {f"{a}/{b}": bool(np.shares_memory(obj[a]._data, obj[b]._data)) for a, b in pairs.get(name.split(".")[0], [])}
+    shared = {f"{a}/{b}": bool(np.shares_memory(obj[a]._data, obj[b]._data))
+              for a, b in pairs.get(name.split(".")[0], [])}
     json.dump({"tree": describe(obj), "shared": shared}, open(f"{folder}/{name}.json", "w"))
 np.savez(f"{folder}/arrays.npz", **arrays)
 assert "torch" not in sys.modules, "minitorch_cv imported torch"
@@ -336,6 +337,13 @@ def test_safetensors_both_ways(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["half.safetensors", "ours.safetensors", "t.safetensors"]
 
 
+def test_missing_safetensors_package_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ImportError, match=r"pip install minitorch_cv\[safetensors\]"):
+        mt.save({"w": mt.ones(1)}, tmp_path / "w.safetensors")
+    assert os.listdir(tmp_path) == []
+
+
 def test_mmap_maps_storages_copy_on_write(tmp_path):
     state = {"w": torch.randn(4, 5), "t": None, "n": torch.tensor(3), "e": torch.zeros(0)}
     state["t"] = state["w"].t()
@@ -355,8 +363,11 @@ def test_mmap_maps_storages_copy_on_write(tmp_path):
         mt.load(f, mmap=True)
 
 
-def test_map_location_dict_and_callable(tmp_path):
+def test_map_location_dict_function_and_bad_values(tmp_path):
     torch.save({"w": torch.ones(2)}, tmp_path / "x.pth")
     assert mt.load(tmp_path / "x.pth", map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0, 1.0]
-    with pytest.raises(TypeError, match="map_location"):
-        mt.load(tmp_path / "x.pth", map_location=lambda storage, location: storage)
+    assert mt.load(tmp_path / "x.pth", map_location=lambda storage, location: storage)["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="map_location must be"):
+        mt.load(tmp_path / "x.pth", map_location=3)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.load(tmp_path / "x.pth", map_location={"cpu": "cuda:0"})

@@ -156,7 +156,8 @@ def test_flipped_byte_in_a_storage_fails_its_crc(tmp_path):
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("good/data/0")
     content = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename) + int.from_bytes(content[info.header_offset + 28:][:2], "little")
+    extra_size = int.from_bytes(content[info.header_offset + 28:][:2], "little")
+    start = info.header_offset + 30 + len(info.filename) + extra_size
     content[start + 5] ^= 0xFF
     path.write_bytes(bytes(content))
     with pytest.raises(RuntimeError, match="'good/data/0' is corrupt: its CRC-32 does not match"):

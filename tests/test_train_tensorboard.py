@@ -49,3 +49,14 @@ def test_tensorboard_defaults_to_the_run_folder(data_dir, tmp_path):
     assert train_cifar.main(["--data-dir", data_dir, "--out", str(out), "--threads", "1", "--epochs", "1",
                              "--limit-train", "16", "--tensorboard"]) == 0
     assert np.isfinite(scalars(load(out / "tensorboard"), "train/loss")[0][1])
+
+
+def test_resumed_run_continues_the_log(data_dir, tmp_path):
+    out, logs = tmp_path / "run", tmp_path / "tb"
+    common = ["--data-dir", data_dir, "--out", str(out), "--threads", "1", "--tensorboard", str(logs)]
+    assert train_cifar.main(common + ["--batch-size", "16", "--epochs", "1"]) == 0
+    assert train_cifar.main(common + ["--epochs", "2", "--resume"]) == 0
+    run = load(logs)
+    assert [s for s, _ in scalars(run, "train/loss")] == [1, 2, 3, 4, 5, 6]
+    assert [s for s, _ in scalars(run, "test/accuracy")] == [1, 2]
+    assert len(images(run, "train/first_batch")) == 1

@@ -31,6 +31,17 @@ TOLERANCES = {
     ("float32", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("float64", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("int64", "bitwise"): dict(rtol=0.0, atol=0.0),
+    # nn.init.orthogonal_: torch's float32 QR (MKL) is off the float64 one by up to 1.2e-5 on a
+    # 100x100 matrix with gain 2 (measured over 4 seeds; NumPy's QR is that float64 one).
+    ("float32", "qr"): dict(rtol=1e-4, atol=5e-5),
+    ("float64", "qr"): dict(rtol=1e-7, atol=1e-7),
+    # Whole vision models (tests/test_vision_models.py): logits against torchvision's with the
+    # absolute part scaled by the largest logit; float64 gradients and buffers of one training step.
+    # In float32 a deep network's logits carry rounding error of about 1e-4 of the largest in torch
+    # itself (ResNet-101: torch float32 vs float64 7.7e-5, ours 9.3e-5), so the absolute part is at
+    # least twice torch's own float32 error against float64 on the same input (``spread``).
+    ("float32", "model"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=2.0),
+    ("float64", "model"): dict(rtol=1e-10, atol_of_max=1e-10),
 }
 
 # (op, dtype) -> [cases, max abs error, max rel error]
@@ -48,8 +59,11 @@ def _record(op, dtype, ours, theirs):
         entry[2] = max(entry[2], float(rel.max()))
 
 
-def assert_matches(name, ours, theirs, dtype, kind, op):
-    """Compare one array from minitorch_cv with torch's: shape, dtype, then values."""
+def assert_matches(name, ours, theirs, dtype, kind, op, spread=None):
+    """Compare one array from minitorch_cv with torch's: shape, dtype, then values.
+
+    ``spread``: torch's own error on this output (rows with ``spread_factor`` need it).
+    """
     ours = np.asarray(ours)
     theirs = theirs.detach().cpu().numpy(force=True) if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert ours.shape == theirs.shape, f"{op}: {name} shape {ours.shape} != torch's {theirs.shape}"
@@ -58,6 +72,8 @@ def assert_matches(name, ours, theirs, dtype, kind, op):
     tol = dict(TOLERANCES[(dtype, kind)])
     if "atol_of_max" in tol:
         tol["atol"] = tol.pop("atol_of_max") * float(np.max(np.abs(theirs), initial=0.0))
+    if "spread_factor" in tol:
+        tol["atol"] = max(tol["atol"], tol.pop("spread_factor") * spread)
     if not np.allclose(ours, theirs, **tol, equal_nan=True):
         a, b = ours.astype(np.float64), theirs.astype(np.float64)
         with np.errstate(invalid="ignore"):
@@ -123,16 +139,16 @@ def _builtin_class(error):
     return next(c for c in type(error).__mro__ if c.__module__ == "builtins")
 
 
-def same_error(fn, *args, check_class=False):
-    """Check that minitorch_cv and torch both raise on the same bad input; return our message.
+def same_error(fn, *args, error=Exception, check_class=False):
+    """Check that minitorch_cv and torch both raise ``error`` on the same bad input; return our message.
 
     With ``check_class`` the two errors must also be of the same built-in class
     (RuntimeError, IndexError, TypeError, NotImplementedError, ...)."""
     import pytest
 
-    with pytest.raises(Exception) as theirs:
+    with pytest.raises(error) as theirs:
         fn(torch, *[torch.tensor(a) for a in args])
-    with pytest.raises(Exception) as info:
+    with pytest.raises(error) as info:
         fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
     if check_class:
         ours_class, theirs_class = _builtin_class(info.value), _builtin_class(theirs.value)

@@ -14,8 +14,9 @@ class TensorBoardLog:
         from minitorch_cv.utils.tensorboard import SummaryWriter
         self.steps_per_epoch = steps_per_epoch
         resumed = progress.epoch > 0 or progress.step > 0
-        # on --resume, TensorBoard hides events a killed run wrote after the checkpoint
-        self.writer = SummaryWriter(log_dir, purge_step=self.global_step(progress) if resumed else None)
+        # on --resume, TensorBoard hides the events a killed run wrote after its checkpoint:
+        # those from the first step to be trained again on
+        self.writer = SummaryWriter(log_dir, purge_step=self.global_step(progress) + 1 if resumed else None)
         self.wrote_batch = resumed
         self.last_record = None
 

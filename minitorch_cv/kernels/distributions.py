@@ -207,3 +207,25 @@ def multinomial_rows(words, cumulative, out):
                 else:
                     right = middle
             out[row, k] = left
+
+
+@kernel
+def cauchy(words, out, median, sigma, fused):
+    """``cauchy_(median, sigma)``: median + sigma * tan(pi * (u - 0.5)) on a 53-bit uniform."""
+    for i in range(out.size):
+        out[i] = _affine(sigma, math.tan(math.pi * (unit64(words, 2 * i) - 0.5)), median, fused)
+
+
+@kernel
+def geometric(words, out, p):
+    """``geometric_(p)``: ceil(log(u) / log1p(-p)) on a 53-bit uniform."""
+    for i in range(out.size):
+        out[i] = math.ceil(math.log(unit64(words, 2 * i)) / math.log1p(-p))
+
+
+@kernel
+def exp_in_place(values):
+    """``values[i] = exp(values[i])`` with libm's exp, as torch's ``log_normal_`` takes it (NumPy's
+    own vectorised exp differs in the last bit now and then)."""
+    for i in range(values.size):
+        values[i] = math.exp(values[i])

@@ -12,6 +12,10 @@ from ..ops.conv import conv2d
 from ..ops.normalization import batch_norm
 from ..ops.padding import pad
 from ..ops.pooling import max_pool2d
+from ..ops.attention import normalize, scaled_dot_product_attention  # noqa: F401
+from ..ops.conv1d import conv1d  # noqa: F401
+from ..ops.indexing import one_hot  # noqa: F401
+from ..ops.smooth_activations import celu, elu, logsigmoid, mish, selu, softmin, softplus, softsign  # noqa: F401
 from ..tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",
@@ -178,3 +182,14 @@ def hardswish(input, inplace=False):
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     return _activation.activate("hardsigmoid", _activation.Hardsigmoid, input, inplace)
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target`` (logs clamped at -100)."""
+    from ..ops.bce import binary_cross_entropy as bce
+    return bce(input, target, weight, legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of logits (a fused, overflow-free sigmoid), ``pos_weight`` scaling the positives."""
+    from ..ops.bce import binary_cross_entropy_with_logits as bce_logits
+    return bce_logits(input, target, weight, legacy_reduction(size_average, reduce, reduction), pos_weight)

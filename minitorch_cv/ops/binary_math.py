@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import Function, tensor_type
 from .elementwise import unbroadcast
-from .promotion import binary, check_broadcast, operand, promoted, quiet
+from .promotion import check_broadcast, operand, promoted, quiet
 
 
 def _grads(ctx, grad, ga, gb):
@@ -50,14 +50,20 @@ class Fmod(Function):
         return _grads(ctx, grad, lambda: grad, lambda: -grad * np.trunc(a / b))
 
 
-class Hypot(Function):
-    """sqrt(a² + b²): d/da = a / out, d/db = b / out."""
+class _SavesOutput(Function):
+    """A binary op whose backward needs both operands and the output; ``compute`` is the forward."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.hypot(a, b)
+    @classmethod
+    def forward(cls, ctx, a, b):
+        with quiet():
+            out = cls.compute(a, b)
         ctx.save_for_backward(a, b, out)
         return out
+
+
+class Hypot(_SavesOutput):
+    """sqrt(a² + b²): d/da = a / out, d/db = b / out."""
+    compute = staticmethod(np.hypot)
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,19 +71,26 @@ class Hypot(Function):
         return _grads(ctx, grad, lambda: grad * (a / out), lambda: grad * (b / out))
 
 
-class LogAddExp(Function):
+class LogAddExp(_SavesOutput):
     """log(exp(a) + exp(b)) without overflow: d/da = exp(a - out), d/db = exp(b - out)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.logaddexp(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
+    compute = staticmethod(np.logaddexp)
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_arrays
         return _grads(ctx, grad, lambda: grad * np.exp(a - out), lambda: grad * np.exp(b - out))
+
+
+class CopySign(_SavesOutput):
+    """|a| with the sign of b: d/da = sign agreement (0 where a is 0), d/db = 0."""
+    compute = staticmethod(np.copysign)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_arrays
+        with quiet():
+            local = np.where(a == 0, 0, out / np.where(a == 0, 1, a))
+        return _grads(ctx, grad, lambda: grad * local, lambda: np.zeros_like(grad))
 
 
 class RoundedDiv(Function):
@@ -99,6 +112,15 @@ class RoundedDiv(Function):
         return tuple(np.zeros(shape, dtype=grad.dtype) for shape in ctx.shapes)
 
 
+class FloorDivide(RoundedDiv):
+    """``//`` and ``floor_divide``: torch records them but has no derivative, and says so in backward."""
+    backward_name = "NotImplemented"
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 def _check_integer_divisor(out, b, kernel):
     if out is _dtype.bool_:
         raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
@@ -106,10 +128,14 @@ def _check_integer_divisor(out, b, kernel):
         raise RuntimeError("ZeroDivisionError")
 
 
-def rounded_div(a, b, rounding_mode="floor"):
+def rounded_div(a, b, rounding_mode="floor", function=RoundedDiv):
     a, b, out = promoted(a, b)
     _check_integer_divisor(out, b, "div_floor" if rounding_mode == "floor" else "div_trunc")
-    return _apply(RoundedDiv, a, b, out, mode=rounding_mode)
+    return _apply(function, a, b, out, mode=rounding_mode)
+
+
+def floor_divide(a, b):
+    return rounded_div(a, b, "floor", FloorDivide)
 
 
 def _apply(function, a, b, out, **kwargs):
@@ -124,6 +150,24 @@ def _apply(function, a, b, out, **kwargs):
     except ValueError:
         check_broadcast(np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b)))
         raise
+
+
+def integer_power(base, exponent, out):
+    """Integer base ** integer tensor exponent with negative entries: 0, except for bases 1 and -1 (torch)."""
+    b = np.asarray(_raw(base), dtype=out.numpy)
+    e = np.asarray(_raw(exponent), dtype=out.numpy)
+    with quiet():
+        positive = np.power(b, np.maximum(e, 0))
+    negative = np.where(b == 1, 1, np.where(b == -1, np.where(e % 2 == 1, -1, 1), 0))
+    return _wrap(np.where(e >= 0, positive, negative).astype(out.numpy))
+
+
+def float_only_binary(function, a, b, kernel):
+    """hypot and logaddexp: torch has them for floating-point operands only."""
+    _, _, out = promoted(a, b)
+    if not out.is_floating_point:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{out.type_name}\'')
+    return float_binary(function, a, b)
 
 
 def float_binary(function, a, b):
@@ -166,10 +210,10 @@ class Lerp(Function):
 def lerp(start, end, weight):
     """torch.lerp: ``start`` and ``end`` must share a float dtype; ``weight`` a number or a tensor."""
     Tensor = tensor_type()
-    if not start.dtype.is_floating_point:
-        raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{start.dtype.type_name}\'')
     if end.dtype is not start.dtype:
         raise RuntimeError(f"expected dtype {start.dtype.type_name} for `end` but got dtype {end.dtype.type_name}")
+    if not start.dtype.is_floating_point:
+        raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{start.dtype.type_name}\'')
     weight = operand(weight)
     if not isinstance(weight, Tensor):
         weight = np.asarray(weight, dtype=start.dtype.numpy)

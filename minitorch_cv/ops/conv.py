@@ -283,10 +283,15 @@ def _padding(padding, stride, kernel_h, kernel_w, dilation):
 
 
 def as_pair(value, name, function):
-    """An int or a sequence of one or two ints as an (h, w) pair of Python ints."""
+    """An int or a sequence of one or two ints as an (h, w) pair of Python ints.
+
+    As in torch, a wrong type is a TypeError and a sequence of the wrong length a RuntimeError.
+    """
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(items) not in (1, 2) or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                           for v in items):
-        raise TypeError(f"{function}: {name} must be an int or a tuple of two ints, got {value!r}")
+    message = f"{function}: {name} must be an int or a tuple of two ints, got {value!r}"
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError(message)
+    if len(items) not in (1, 2):
+        raise RuntimeError(message)
     items = tuple(int(v) for v in items)
     return items * 2 if len(items) == 1 else items

@@ -15,7 +15,7 @@ def _parse(equation, shapes):
     inputs, arrow, output = equation.partition("->")
     terms = inputs.split(",")
     if len(terms) != len(shapes):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(terms) < len(shapes) else
                            "einsum(): fewer operands were provided than specified in the equation")
     free = [c for c in string.ascii_letters if c not in equation]
@@ -64,7 +64,7 @@ def _operand_grad(grad, output, arrays, terms, k):
     g = g.reshape([size[c] if c in present else 1 for c in unique])
     g = np.broadcast_to(g, [size[c] for c in unique])
     if len(unique) == len(term):
-        return np.ascontiguousarray(np.transpose(g, [unique.index(c) for c in term]))
+        return np.transpose(g, [unique.index(c) for c in term]).copy()
     out = np.zeros(shape, dtype=grad.dtype)
     grids = np.indices([size[c] for c in unique], sparse=True)
     out[tuple(grids[unique.index(c)] for c in term)] = g

@@ -163,7 +163,7 @@ class PowScalar(Function):
 
 
 def power(base, exponent):
-    """``base ** exponent`` with torch's dtype rules (integers to negative powers are refused)."""
+    """``base ** exponent`` with torch's dtype rules (an integer to a negative scalar power is refused)."""
     Tensor = tensor_type()
     exponent = operand(exponent)
     if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
@@ -173,7 +173,8 @@ def power(base, exponent):
         return PowScalar.apply(cast(base, out), exponent=exponent)
     base, exponent, out = promoted(base, exponent)
     if not out.is_floating_point and np.any(exponent._data < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+        from .binary_math import integer_power
+        return integer_power(base, exponent, out)
     if isinstance(base, Tensor):
         return Pow.apply(base, exponent)
     return RPow.apply(np.asarray(base, dtype=out.numpy), exponent)

@@ -8,7 +8,7 @@ from .. import _dtype
 from ..autograd.function import Function, tensor_type
 from .elementwise import unbroadcast
 from .promotion import cast, check_broadcast, operand
-from .reduce import dims
+from .reduce import one_dim
 
 
 def full_index(index, axis):
@@ -16,10 +16,6 @@ def full_index(index, axis):
     grids = list(np.indices(index.shape, sparse=True))
     grids[axis] = index
     return tuple(grids)
-
-
-def _axis(tensor, dim):
-    return dims(dim, tensor.ndim)[0] if tensor.ndim else 0
 
 
 def _index_array(index, name, one_dim=False):
@@ -70,7 +66,7 @@ def _check_index_shape(tensor, axis, index, name, other=None):
 
 
 def gather(tensor, dim, index, sparse_grad=False):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     index = _index_array(index, "gather")
     _check_index_shape(tensor, axis, index, "input")
     if tensor.ndim:
@@ -85,7 +81,7 @@ def take_along_dim(tensor, indices, dim=None):
     """gather with broadcasting of the other dims; without ``dim`` both are flattened."""
     if dim is None:
         return gather(tensor.reshape(-1), 0, indices.reshape(-1))
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     shape_x, shape_i = list(tensor.shape), list(indices.shape)
     if len(shape_x) != len(shape_i):
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of "
@@ -102,7 +98,8 @@ class Scatter(Function):
     """``out = x`` with ``src`` written (or reduced) at ``index`` along ``axis``.
 
     ``reduce`` is None (overwrite), "sum", "prod", "mean", "amax" or "amin"; ``include_self``
-    says whether x's values at the written positions take part (always for None/"sum" via scatter_add).
+    says whether x's own values at the written positions take part in the reduction. ``src``
+    may be larger than ``index`` (only its leading block is read) or a 0-d value.
     """
     backward_name = "ScatterBackward0"
 
@@ -203,7 +200,7 @@ _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 def scatter(tensor, dim, index, src=None, value=None, reduce=None, include_self=True, name="scatter"):
     """scatter / scatter_add / scatter_reduce: ``src`` a tensor (or a number as ``value``)."""
     Tensor = tensor_type()
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     index = _index_array(index, name)
     if src is None and value is None:
         raise TypeError(f"{name}() missing 1 required positional argument: 'src' or 'value'")
@@ -256,7 +253,7 @@ class IndexSelect(Function):
 
 
 def index_select(tensor, dim, index):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     index = _index_array(index, "index_select", one_dim=True).reshape(-1)
     if tensor.ndim:
         if index.size and (index.min() < -tensor.shape[axis] or index.max() >= tensor.shape[axis]):
@@ -285,7 +282,7 @@ class IndexAdd(Function):
 
 
 def index_add(tensor, dim, index, source, alpha=1):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     index = _index_array(index, "index_add", one_dim=True).reshape(-1)
     _check_bounds(index, tensor.shape[axis] if tensor.ndim else 1, "index_add")
     source = cast(source, tensor.dtype)
@@ -363,6 +360,23 @@ def masked_select(tensor, mask):
         check_broadcast(tuple(tensor.shape), mask_data.shape)
         raise
     return MaskedSelect.apply(tensor, mask=mask_data)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices -> an int64 tensor with a trailing dim of ``num_classes`` (max + 1 when -1)."""
+    Tensor = tensor_type()
+    if not isinstance(tensor, Tensor) or tensor.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    data = tensor._data
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if not data.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    elif data.size and data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((data[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def nonzero(tensor, as_tuple=False):

@@ -8,11 +8,7 @@ import numpy as np
 
 from ..autograd.function import tensor_type
 from .indexing import index_select
-from .reduce import dims
-
-
-def _axis(tensor, dim):
-    return dims(dim, tensor.ndim)[0] if tensor.ndim else 0
+from .reduce import dims, one_dim
 
 
 def _long(array):
@@ -49,7 +45,7 @@ def repeat_interleave(tensor, repeats, dim=None, output_size=None):
         raise TypeError("repeat_interleave(): expected a tensor")
     if dim is None:
         tensor, dim = tensor.reshape(-1), 0
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.ndim > 1:
@@ -92,7 +88,7 @@ def roll(tensor, shifts, dims_=None):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims_)}")
     result = tensor
     for shift, dim in zip(shifts, dims_):
-        axis = _axis(tensor, dim)
+        axis = one_dim(tensor, dim)
         size = tensor.shape[axis]
         if size:
             result = index_select(result, axis, _long((np.arange(size) - shift) % size))
@@ -168,7 +164,7 @@ def movedim(tensor, source, destination):
 
 def unfold(tensor, dimension, size, step):
     """Tensor.unfold: windows of ``size`` every ``step`` along ``dimension``, as a new last dim."""
-    axis = _axis(tensor, dimension)
+    axis = one_dim(tensor, dimension)
     length = tensor.shape[axis] if tensor.ndim else 1
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
@@ -184,7 +180,7 @@ def unfold(tensor, dimension, size, step):
 
 
 def unflatten(tensor, dim, sizes):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -197,7 +193,7 @@ def unflatten(tensor, dim, sizes):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` (the last one smaller) or of the listed sizes, along ``dim``."""
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     length = tensor.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
@@ -216,12 +212,12 @@ def split(tensor, split_size_or_sections, dim=0):
 def chunk(tensor, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    length = tensor.shape[_axis(tensor, dim)]
+    length = tensor.shape[one_dim(tensor, dim)]
     return split(tensor, max(-(-length // chunks), 1) if length else 1, dim)
 
 
 def tensor_split(tensor, indices_or_sections, dim=0):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     length = tensor.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         n = int(indices_or_sections)
@@ -237,7 +233,7 @@ def tensor_split(tensor, indices_or_sections, dim=0):
 
 
 def narrow(tensor, dim, start, length):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     size = tensor.shape[axis]
     start = int(start) + (size if int(start) < 0 else 0)
     if not 0 <= start <= size or start + length > size:
@@ -246,5 +242,5 @@ def narrow(tensor, dim, start, length):
 
 
 def unbind(tensor, dim=0):
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     return tuple(tensor[(slice(None),) * axis + (i,)] for i in range(tensor.shape[axis]))

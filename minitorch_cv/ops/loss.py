@@ -328,11 +328,31 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean", na
     return NLL.apply(input, target, class_dim=class_dim, weight=w, ignore_index=ignore_index, reduction=reduction)
 
 
+def _check_pointwise_dtypes(input, target, squared, reduction, name):
+    """Refuse what torch refuses, with its error classes: bools in L1 (a subtraction), two bools
+    in MSE, two integer tensors in MSE and in L1's mean."""
+    for value, what in ((input, "input"), (target, "target")):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(value).__name__}")
+    kinds = {input.dtype, target.dtype}
+    if _dtype.bool_ in kinds and (not squared or kinds == {_dtype.bool_}):
+        raise NotImplementedError(f"{name}: not implemented for Bool tensors (input {input.dtype!r}, target "
+                                  f"{target.dtype!r}); convert them with .float()")
+    if not any(d.is_floating_point for d in kinds) and (squared or reduction == "mean"):
+        types = " and ".join(sorted({d.type_name for d in kinds}))
+        error = NotImplementedError if squared else RuntimeError
+        raise error(f"{name}: {'the loss' if squared else 'the mean'} is not defined for two {types} tensors "
+                    "(input and target); convert one of them with .float()")
+
+
 def pointwise_loss(input, target, squared, reduction="mean", weight=None, name="mse_loss"):
-    """MSE (``squared``) or L1 loss; different shapes broadcast with a warning, as in torch."""
-    _check_float_input(input, name)
-    _check_float_input(target, name, "target")
+    """MSE (``squared``) or L1 loss; different shapes broadcast with a warning, as in torch.
+
+    Mixed dtypes promote as torch's do (an int64 input against a float target gives a float
+    loss); two integer tensors give an integer L1 'sum'/'none' and are refused otherwise.
+    """
     _check_reduction(reduction)
+    _check_pointwise_dtypes(input, target, squared, reduction, name)
     if target.shape != input.shape:
         warnings.warn(f"{name}: Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "

@@ -7,11 +7,7 @@ from .. import _dtype
 from ..autograd.function import Function, tensor_type
 from .indexing import Gather
 from .promotion import as_float, cast, quiet
-from .reduce import _ValuesIndices, _expand_back, dims, reduced_dims
-
-
-def _one_dim(tensor, dim):
-    return dims(dim, tensor.ndim)[0] if tensor.ndim else 0
+from .reduce import _expand_back, _ValuesIndices, dims, one_dim, reduced_dims
 
 
 def _accumulating_dtype(tensor, dtype):
@@ -65,12 +61,12 @@ class Cumprod(Function):
 
 def cumsum(tensor, dim, dtype=None):
     tensor = _accumulating_dtype(tensor, dtype)
-    return Cumsum.apply(tensor, axis=_one_dim(tensor, dim))
+    return Cumsum.apply(tensor, axis=one_dim(tensor, dim))
 
 
 def cumprod(tensor, dim, dtype=None):
     tensor = _accumulating_dtype(tensor, dtype)
-    return Cumprod.apply(tensor, axis=_one_dim(tensor, dim))
+    return Cumprod.apply(tensor, axis=one_dim(tensor, dim))
 
 
 class _Cummax(_ValuesIndices):
@@ -85,7 +81,7 @@ class _Cummin(_ValuesIndices):
 
 def cum_extreme(tensor, dim, largest):
     """cummax/cummin: (values, indices); ties take the later index and NaN sticks, as torch."""
-    axis = _one_dim(tensor, dim)
+    axis = one_dim(tensor, dim)
     data = tensor._data
     index = np.zeros(data.shape, dtype=np.int64)
     if data.ndim:
@@ -116,15 +112,22 @@ class LogCumSumExp(Function):
         x, out = ctx.saved_arrays
         if x.ndim == 0:
             return grad
+        axis = ctx.axis
+
+        def reverse_logcumsumexp(a):
+            return np.flip(np.logaddexp.accumulate(np.flip(a, axis), axis=axis), axis)
+
+        # d out_j / d x_i = exp(x_i - out_j) for j >= i; positive and negative upstream parts are
+        # summed in log space so that no exp overflows (as torch does)
         with quiet():
-            # d out_j / d x_i = exp(x_i - out_j) for j >= i
-            scaled = grad * np.exp(-out + out.max(axis=ctx.axis, keepdims=True))
-            return _reverse_cumsum(scaled, ctx.axis) * np.exp(x - out.max(axis=ctx.axis, keepdims=True))
+            positive = np.where(grad > 0, np.log(np.abs(grad)), -np.inf) - out
+            negative = np.where(grad < 0, np.log(np.abs(grad)), -np.inf) - out
+            return (np.exp(x + reverse_logcumsumexp(positive)) - np.exp(x + reverse_logcumsumexp(negative)))
 
 
 def logcumsumexp(tensor, dim):
     tensor = as_float(tensor)
-    return LogCumSumExp.apply(tensor, axis=_one_dim(tensor, dim))
+    return LogCumSumExp.apply(tensor, axis=one_dim(tensor, dim))
 
 
 class Prod(Function):
@@ -209,9 +212,9 @@ class Amin(Amax):
 def amax(tensor, dim=(), keepdim=False, largest=True):
     axes = reduced_dims(dim, tensor.ndim)
     name = "amax" if largest else "amin"
+    if tensor._data.size == 0 and len(axes) == tensor.ndim:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     for axis in axes:
         if tensor.shape[axis] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
-    if tensor._data.size == 0 and not axes:
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     return (Amax if largest else Amin).apply(tensor, axes=axes, keepdim=keepdim, largest=largest)

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import tensor_type
 from .indexing import Gather
-from .reduce import MaxAll, _ValuesIndices, dims
+from .reduce import MaxAll, _ValuesIndices, one_dim
 
 
 class MedianAll(MaxAll):
@@ -30,10 +30,6 @@ def _pair(name):
 
 
 _Sort, _Topk, _Kthvalue, _Median, _Mode = (_pair(n) for n in ("sort", "topk", "kthvalue", "median", "mode"))
-
-
-def _axis(tensor, dim):
-    return dims(dim, tensor.ndim)[0] if tensor.ndim else 0
 
 
 def order(data, axis, descending=False):
@@ -58,7 +54,7 @@ def _result(pair, tensor, axis, index, keepdim=True):
 
 def sort(tensor, dim=-1, descending=False, stable=False):
     """Always stable here (torch's unstable sort may order ties differently)."""
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     return _result(_Sort, tensor, axis, order(tensor._data, axis, descending))
 
 
@@ -75,7 +71,7 @@ def _refuse_bool(tensor, name):
 
 def topk(tensor, k, dim=-1, largest=True, sorted=True):
     _refuse_bool(tensor, "topk")
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
@@ -88,7 +84,7 @@ def topk(tensor, k, dim=-1, largest=True, sorted=True):
 def kthvalue(tensor, k, dim=-1, keepdim=False):
     """The k-th smallest value (k from 1) along ``dim`` and its index."""
     _refuse_bool(tensor, "kthvalue")
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
@@ -105,7 +101,7 @@ def median(tensor, dim=None, keepdim=False):
         if tensor._data.size == 0:
             return tensor_type()._wrap(np.asarray(np.nan, dtype=tensor._data.dtype))
         return MedianAll.apply(tensor)
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     size = tensor.shape[axis] if tensor.ndim else 1
     if size == 0:
         raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
@@ -117,7 +113,7 @@ def median(tensor, dim=None, keepdim=False):
 
 def mode(tensor, dim=-1, keepdim=False):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones) and its last index."""
-    axis = _axis(tensor, dim)
+    axis = one_dim(tensor, dim)
     data = tensor._data
     if data.ndim == 0:
         return _result(_Mode, tensor, 0, np.zeros((), dtype=np.int64), keepdim)

@@ -50,7 +50,8 @@ def load(f, map_location=None, weights_only=None, mmap=None):
     ``f`` is a path or a seekable binary file. Tensors come back as minitorch_cv tensors,
     Parameters as Parameters; tensors that shared a storage share memory. ``map_location`` may
     only send storages to the CPU (the default; minitorch_cv has no other device), as a
-    string, device or dict. ``weights_only`` is accepted for torch's signature: either way
+    string, device or dict; a function (``lambda storage, loc: storage``) is accepted and not
+    called, since every storage goes to the CPU anyway. ``weights_only`` is accepted for torch's signature: either way
     nothing but plain weights is read, and a file that names anything else is refused with
     ``pickle.UnpicklingError`` before any of it runs. ``mmap=True`` maps the storages of a
     zip-format file (given by path) copy-on-write instead of reading them, as torch does.
@@ -78,8 +79,8 @@ def _check_map_location(map_location):
             _device(target)
     elif isinstance(map_location, (str, _device)):
         _device(map_location)
-    else:
-        raise TypeError(f"load(): map_location must be None, 'cpu', a device or a dict of them, got "
+    elif not callable(map_location):
+        raise TypeError(f"load(): map_location must be None, 'cpu', a device, a dict of them or a function, got "
                         f"{type(map_location).__name__}; minitorch_cv loads every storage to the CPU")
 
 

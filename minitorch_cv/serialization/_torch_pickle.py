@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from ..tensor import Size, Tensor
-from ._dtypes import STORAGE_DTYPES, TORCH_DTYPES, UnsupportedDtype, minitorch_dtype, numpy_dtype
+from ._dtypes import STORAGE_DTYPES, TORCH_DTYPES, UnsupportedDtype, minitorch_dtype
 from ._safe_unpickler import SafeUnpickler
 
 

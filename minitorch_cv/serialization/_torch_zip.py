@@ -50,7 +50,7 @@ def read_zip(archive, handle, mmap=False):
     storages = {}
 
     def storage(pid):
-        kind, storage_type, key, numel = _storage_id(pid)
+        storage_type, key, numel = _storage_id(pid)
         if key not in storages:
             storages[key] = _read_storage(archive, handle, f"{prefix}data/{key}", names, storage_type, numel,
                                           byteorder, key, mmap)
@@ -65,7 +65,7 @@ def _storage_id(pid):
     _, storage_type, key, _location, numel = pid
     if not isinstance(storage_type, StorageType) or type(key) is not str or type(numel) is not int or numel < 0:
         raise pickle.UnpicklingError(f"malformed storage id {pid!r}")
-    return pid[0], storage_type, key, numel
+    return storage_type, key, numel
 
 
 def _read_storage(archive, handle, name, names, storage_type, numel, byteorder, key, mmap):

@@ -56,9 +56,9 @@ class WithBuffer(nn.Module):
     def __init__(self, seed):
         super().__init__()
         torch.manual_seed(seed)
+        self.never = nn.Linear(4, 3)          # used on no rank: its buckets come last in backward order
         self.used = nn.Linear(4, 3)
-        self.sometimes = nn.Linear(4, 3)      # used on rank 0 only
-        self.never = nn.Linear(4, 3)          # used on no rank
+        self.sometimes = nn.Linear(4, 3)      # used on rank 0 only: its buckets come first
         self.register_buffer("running", torch.randn(3))
 
     def forward(self, x, use_sometimes):
@@ -69,7 +69,8 @@ class WithBuffer(nn.Module):
 def check_ddp_features(rank, world):
     model = WithBuffer(seed=rank)
     reference = WithBuffer(seed=0)
-    ddp = DDP(model, find_unused_parameters=True)
+    ddp = DDP(model, find_unused_parameters=True, bucket_cap_mb=1e-5)   # a bucket per parameter: the ranks
+    assert len(ddp.reducer.buckets) == 6                                 # fill them in different orders
     for mine, theirs in zip(model.state_dict().values(), reference.state_dict().values()):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())    # rank 0's weights and buffers
     model.running.data = torch.full((3,), float(rank))

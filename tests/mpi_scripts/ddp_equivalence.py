@@ -37,6 +37,7 @@ def train(model, rank, world, accumulate, no_sync=None):
     optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
     criterion = nn.CrossEntropyLoss()
     dtype = next(model.parameters()).dtype
+    losses = []
     for step in range(STEPS):
         images, labels = batch(step, dtype)
         share = GLOBAL_BATCH // world
@@ -47,9 +48,12 @@ def train(model, rank, world, accumulate, no_sync=None):
             piece = slice(k * micro, (k + 1) * micro)
             context = no_sync() if (no_sync is not None and k < accumulate - 1) else _nothing()
             with context:
-                (criterion(model(images[piece]), labels[piece]) / accumulate).backward()
+                loss = criterion(model(images[piece]), labels[piece]) / accumulate
+                loss.backward()
+                losses.append(loss.item())
         optimizer.step()
-    return np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
+    weights = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+    return weights, np.array(losses).reshape(STEPS, accumulate).sum(axis=1)
 
 
 class _nothing:
@@ -62,15 +66,20 @@ class _nothing:
 
 def scenario(kind, dtype, rank, world, accumulate=1, bucket_cap_mb=None):
     ddp = DDP(build(kind, dtype, seed=10 + rank), bucket_cap_mb=bucket_cap_mb)   # rank 0's weights win
-    distributed = train(ddp, rank, world, accumulate, ddp.no_sync)
-    gathered = [np.empty_like(distributed) for _ in range(world)]
-    dist.all_gather(gathered, distributed)
+    weights, losses = train(ddp, rank, world, accumulate, ddp.no_sync)
+    weights = {name[len("module."):]: w for name, w in weights.items()}
+    flat = np.concatenate([w.ravel() for w in weights.values()])
+    gathered = [np.empty_like(flat) for _ in range(world)]
+    dist.all_gather(gathered, flat)
+    dist.all_reduce(losses, op=dist.ReduceOp.AVG)       # equal shares: the global batch's mean loss
     spread = max(float(np.abs(g - gathered[0]).max()) for g in gathered)
     if rank != 0:
         return None
-    single = train(build(kind, dtype, seed=10), 0, 1, accumulate)
-    diff = np.abs(distributed - single)
-    return {"max_abs": float(diff.max()), "max_rel": float((diff / np.maximum(np.abs(single), 1e-3)).max()),
+    single_weights, single_losses = train(build(kind, dtype, seed=10), 0, 1, accumulate)
+    return {"max_abs": max(float(np.abs(weights[k] - single_weights[k]).max()) for k in weights),
+            "final_rel": max(float(np.abs(weights[k] - single_weights[k]).max() / np.abs(single_weights[k]).max())
+                             for k in weights),
+            "losses": losses.tolist(), "single_losses": single_losses.tolist(),
             "ranks_spread": spread, "buckets": len(ddp.reducer.buckets)}
 
 
@@ -82,6 +91,7 @@ def main():
                        "float64_tiny_buckets": ("relu", torch.float64, 1, 1e-4),
                        "float64_no_sync_accumulation": ("relu", torch.float64, 2),
                        "float64_smooth": ("smooth", torch.float64),
+                       "float32_relu_maxpool": ("relu", torch.float32),
                        "float32_smooth": ("smooth", torch.float32)}.items():
         results[name] = scenario(args[0], args[1], rank, world, *args[2:])
     if rank == 0:

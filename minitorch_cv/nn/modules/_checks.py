@@ -23,7 +23,12 @@ def check_dtype(layer, input, parameter):
 
 
 def check_spatial_size(layer, input, kernel, stride, padding, dilation, ceil_mode=False):
-    """The (padded) input must be large enough for at least one window in each spatial dim."""
+    """The (padded) input must be large enough for at least one window in each spatial dim.
+
+    Arguments that are not pairs are left to the functional op, which names what is wrong.
+    """
+    if any(len(pair) != 2 for pair in (kernel, stride, padding, dilation)):
+        return
     height, width = input.shape[-2:]
     out = [pool_output_size(size, k, s, p, d, ceil_mode)
            for size, k, s, p, d in zip((height, width), kernel, stride, padding, dilation)]

@@ -2,6 +2,7 @@
 walks them with torch's dotted names, switches train/eval, converts dtypes and prints like torch.
 State dicts (save and strict load) live in ``_state_dict.py``.
 """
+import itertools
 from collections import OrderedDict
 
 import numpy as np
@@ -38,11 +39,10 @@ def _check_name(kind, name):
 class RemovableHandle:
     """What ``register_forward_hook`` returns: ``remove()`` takes the hook out again."""
 
-    _next_id = 0
+    _ids = itertools.count()
 
     def __init__(self, hooks, hook):
-        self.hooks_dict_ref, self.id = hooks, RemovableHandle._next_id
-        RemovableHandle._next_id += 1
+        self.hooks_dict_ref, self.id = hooks, next(RemovableHandle._ids)
         hooks[self.id] = hook
 
     def remove(self):

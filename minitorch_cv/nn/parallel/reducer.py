@@ -117,11 +117,11 @@ class Reducer:
                 f"starting a new one. {len(missing)} parameter(s) received no gradient in this backward pass; "
                 "pass find_unused_parameters=True to DistributedDataParallel if the forward pass does not "
                 "use every parameter, and make sure all forward outputs take part in the loss.")
-        used = self._globally_used(missing)
         for bucket, i in missing:
             bucket.view(i)[...] = 0
             bucket.ready.add(i)
         self._start_ready_buckets()
+        used = self._globally_used(missing)     # after every bucket: the same collective order on all ranks
         for bucket in self.buckets:
             bucket.request.Wait()
             for i, p in enumerate(bucket.params):

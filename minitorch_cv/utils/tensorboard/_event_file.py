@@ -1,30 +1,23 @@
 """Event files and the one thread that flushes them, shared by all files of a SummaryWriter.
 
-An event file is TensorBoard's record log (length, CRC-32C, serialized ``Event``, CRC-32C).
-Events wait in memory and are appended to their file on flush, which then fsyncs and closes
-it again: no file handle stays open between flushes and no thread or queue is made per file,
-so ``add_scalars`` with many keys costs one small file each and nothing else. Event files are
-append-only logs that TensorBoard reads while they grow, so they are appended to in place
-rather than written to a temporary file and renamed.
+An event file is TensorBoard's record log (length, CRC-32C, serialized ``Event``, CRC-32C),
+written by tensorboard's ``RecordWriter``. Events wait in memory and are appended to their file
+on flush, which then fsyncs and closes it again: no file handle stays open between flushes and
+no thread or queue is made per file, so ``add_scalars`` with many keys costs one small file
+each and nothing else. Event files are append-only logs that TensorBoard reads while they grow,
+so they are appended to in place rather than written to a temporary file and renamed.
 """
 import itertools
 import os
 import socket
-import struct
 import threading
 import time
 import warnings
 
-from tensorboardX.proto.event_pb2 import Event
-from tensorboardX.record_writer import masked_crc32c
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.summary.writer.record_writer import RecordWriter
 
 _file_numbers = itertools.count()
-
-
-def _record(data):
-    """One TFRecord: little-endian length, its masked CRC-32C, the data, the data's CRC-32C."""
-    header = struct.pack("<Q", len(data))
-    return header + struct.pack("<I", masked_crc32c(header)) + data + struct.pack("<I", masked_crc32c(data))
 
 
 class EventFile:
@@ -36,11 +29,10 @@ class EventFile:
         name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
                 f"{os.getpid()}.{next(_file_numbers)}{filename_suffix}")
         self.path = os.path.join(log_dir, name)
-        self._pending = [_record(Event(wall_time=time.time(), file_version="brain.Event:2")
-                                 .SerializeToString())]
+        self._pending = [Event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString()]
 
     def append(self, event):
-        self._pending.append(_record(event.SerializeToString()))
+        self._pending.append(event.SerializeToString())
 
     def take_pending(self):
         pending, self._pending = self._pending, []
@@ -54,8 +46,10 @@ class EventFile:
         if not records:
             return
         with open(self.path, "ab") as f:
-            f.write(b"".join(records))
-            f.flush()
+            writer = RecordWriter(f)
+            for record in records:
+                writer.write(record)
+            writer.flush()
             os.fsync(f.fileno())
 
 

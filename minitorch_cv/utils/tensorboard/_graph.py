@@ -6,11 +6,11 @@ graph tab folds it inside its parents), with the layer's settings and its output
 follow the tensors: a layer's input is linked to the layer (or model input) that made it, looking
 through the autograd graph past functional code such as ``x.view(...)`` between layers.
 """
-from tensorboardX.proto.attr_value_pb2 import AttrValue
-from tensorboardX.proto.graph_pb2 import GraphDef
-from tensorboardX.proto.node_def_pb2 import NodeDef
-from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
-from tensorboardX.proto.versions_pb2 import VersionDef
+from tensorboard.compat.proto.attr_value_pb2 import AttrValue
+from tensorboard.compat.proto.graph_pb2 import GraphDef
+from tensorboard.compat.proto.node_def_pb2 import NodeDef
+from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.compat.proto.versions_pb2 import VersionDef
 
 from ...autograd import enable_grad
 from ...autograd.function import Node

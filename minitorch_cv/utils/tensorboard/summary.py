@@ -1,17 +1,21 @@
 """Summary protocol buffers from tensors, arrays and numbers, with torch.utils.tensorboard's
 conversions: images scaled by 255 unless uint8, clipped, truncated to uint8, batches tiled 8
 across; histograms binned by NumPy over TensorBoard's default bins; hparams laid out as torch
-lays them out. The protobuf classes, the histogram binning and the PNG encoding are tensorboardX's.
+lays them out. The protobuf classes are the tensorboard package's.
 """
+import io
 import math
 import warnings
 
 import numpy as np
-from tensorboardX.proto.api_pb2 import DataType, Experiment, HParamInfo, MetricInfo, MetricName, Status
-from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData, SessionEndInfo, SessionStartInfo
-from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
-from tensorboardX.proto.tensor_pb2 import TensorProto
-from tensorboardX.summary import make_histogram, make_image, text  # noqa: F401  (text: torch's layout)
+from google.protobuf import struct_pb2
+from PIL import Image
+from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.plugins.hparams.api_pb2 import DataType, Experiment, HParamInfo, MetricInfo, MetricName, Status
+from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionEndInfo, SessionStartInfo
+from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 
 from ...tensor import Tensor
 
@@ -52,6 +56,24 @@ def scalar(tag, value, new_style=False, double_precision=False):
     return Summary(value=[Summary.Value(tag=tag, tensor=proto, metadata=metadata)])
 
 
+def _histogram_proto(values, bins, max_bins):
+    """NumPy's histogram, merged down to at most ``max_bins`` buckets, cut to the occupied range
+    plus one empty bucket on the left (TensorBoard stores only right edges), as torch does."""
+    counts, limits = np.histogram(values, bins=bins)
+    if max_bins is not None and len(counts) > max_bins:
+        group = len(counts) // max_bins
+        counts = np.pad(counts, (0, -len(counts) % group)).reshape(-1, group).sum(axis=1)
+        limits = np.append(limits[:-1:group], limits[-1])
+    occupied = np.flatnonzero(counts)
+    if occupied.size == 0:
+        raise ValueError(f"no value falls inside the histogram's bins ({limits[0]} to {limits[-1]})")
+    first, last = occupied[0], occupied[-1]
+    counts = counts[first - 1:last + 1] if first > 0 else np.concatenate([[0], counts[:last + 1]])
+    return HistogramProto(min=values.min(), max=values.max(), num=len(values), sum=values.sum(),
+                          sum_squares=values.dot(values), bucket_limit=limits[first:last + 2].tolist(),
+                          bucket=counts.tolist())
+
+
 def histogram(tag, values, bins, max_bins=None):
     """Histogram of the finite values; NaN and infinities are dropped with a warning."""
     values = to_numpy(values, f"add_histogram({tag!r})").astype(float).reshape(-1)
@@ -64,7 +86,7 @@ def histogram(tag, values, bins, max_bins=None):
         values = values[finite]
     if values.size == 0:
         raise ValueError(f"add_histogram({tag!r}): no finite values to draw")
-    return Summary(value=[Summary.Value(tag=tag, histo=make_histogram(values, bins, max_bins))])
+    return Summary(value=[Summary.Value(tag=tag, histo=_histogram_proto(values, bins, max_bins))])
 
 
 def _tile(batch, ncols=8):
@@ -110,7 +132,21 @@ def image_uint8(value, dataformats):
 
 
 def image(tag, value, dataformats):
-    return Summary(value=[Summary.Value(tag=tag, image=make_image(image_uint8(value, dataformats)))])
+    pixels = image_uint8(value, dataformats)
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG")
+    height, width, channels = pixels.shape
+    return Summary(value=[Summary.Value(tag=tag, image=Summary.Image(
+        height=height, width=width, colorspace=channels, encoded_image_string=png.getvalue()))])
+
+
+def text(tag, text_string):
+    """A string for the text tab, under ``<tag>/text_summary`` as torch writes it."""
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(
+        plugin_name="text", content=TextPluginData(version=0).SerializeToString()))
+    proto = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")],
+                        tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))
+    return Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=metadata, tensor=proto)])
 
 
 def _plugin_summary(tag, content):
@@ -121,7 +157,6 @@ def _plugin_summary(tag, content):
 
 def _hparam(name, value, domain, start):
     """Record ``value`` in ``start`` and return its HParamInfo (numbers first: bools count as numbers, as in torch)."""
-    from google.protobuf import struct_pb2
     if isinstance(value, Tensor):
         value = value.detach().numpy().reshape(-1)[0].item()
     for kind, field, data_type in ((int, "number_value", "DATA_TYPE_FLOAT64"), (float, "number_value", "DATA_TYPE_FLOAT64"),

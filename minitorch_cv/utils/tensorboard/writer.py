@@ -11,8 +11,7 @@ import weakref
 from datetime import datetime
 
 import numpy as np
-from tensorboardX.proto.event_pb2 import Event, SessionLog
-from tensorboardX.summary import text as _text
+from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
 from . import summary as _summary
 from ._event_file import EventSink
@@ -132,7 +131,7 @@ class SummaryWriter:
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         """A string (Markdown) shown in TensorBoard's text tab under ``<tag>/text_summary``."""
         self._check_open()
-        self._add_summary(_text(tag, text_string), global_step, walltime)
+        self._add_summary(_summary.text(tag, text_string), global_step, walltime)
 
     def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
                     global_step=None):
