@@ -8,3 +8,4 @@ from .modules import AvgPool2d, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReL
 from .parameter import Parameter
 from .modules import SyncBatchNorm
 from . import parallel
+from .modules import ConvTranspose2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
