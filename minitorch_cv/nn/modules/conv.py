@@ -12,6 +12,18 @@ from .module import Module
 _PADDING_STRINGS = {"same", "valid"}
 
 
+def _check_settings(in_channels, out_channels, groups, device):
+    """torch's ValueErrors for a convolution layer's device and groups."""
+    if device is not None:
+        _device(device)
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+
+
 def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
@@ -40,14 +52,7 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            _device(device)
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        _check_settings(in_channels, out_channels, groups, device)
         stride = _pair(stride)
         if isinstance(padding, str):
             if padding not in _PADDING_STRINGS:
@@ -122,14 +127,7 @@ class ConvTranspose2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            _device(device)
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        _check_settings(in_channels, out_channels, groups, device)
         if isinstance(padding, str):
             raise ValueError(f"padding={padding!r} is not supported for ConvTranspose2d; give an int or a pair")
         if padding_mode != "zeros":
