@@ -14,6 +14,15 @@ def resample_axis(x, index, weight, out):
     """``out[a, o, b] = sum_t weight[o, t] * x[a, index[o, t], b]``; x [A, In, B], out [A, Out, B]."""
     outer, positions, inner = out.shape
     taps = index.shape[1]
+    if inner == 1:
+        # The last axis: one scalar sum per output element, no row views.
+        for a in range(outer):
+            for o in range(positions):
+                total = weight[o, 0] * x[a, index[o, 0], 0]
+                for t in range(1, taps):
+                    total += weight[o, t] * x[a, index[o, t], 0]
+                out[a, o, 0] = total
+        return
     for a in range(outer):
         for o in range(positions):
             row = out[a, o]
@@ -39,6 +48,11 @@ def resample_axis_adjoint(grad, index, weight, grad_x):
         for i in range(plane.shape[0]):
             for b in range(inner):
                 plane[i, b] = 0
+        if inner == 1:
+            for o in range(positions):
+                for t in range(taps):
+                    plane[index[o, t], 0] += weight[o, t] * grad[a, o, 0]
+            continue
         for o in range(positions):
             row = grad[a, o]
             for t in range(taps):
