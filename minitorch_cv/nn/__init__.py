@@ -9,3 +9,4 @@ from .parameter import Parameter
 from .modules import SyncBatchNorm
 from . import parallel
 from . import utils
+from .modules import ConvTranspose2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -11,3 +11,5 @@ from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sync_batchnorm import SyncBatchNorm
+from .conv import ConvTranspose2d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
