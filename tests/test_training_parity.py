@@ -80,4 +80,4 @@ def test_fifty_momentum_steps_match_torch(activation, dtype, weight_decay, winog
         assert ours.final[key].dtype == value.dtype == np.dtype(dtype), key
     assert_lockstep(ours, theirs, dtype, spread if dtype == "float32" else None,
                     label=f"training parity, {dtype}, {'winograd' if winograd else 'im2col'}, "
-                          f"{minitorch_cv.get_num_threads()} threads")
+                          f"threads {minitorch_cv.get_num_threads()}")
