@@ -107,3 +107,14 @@ def test_output_padding_below_dilation_is_allowed():
     arrays = _arrays((1, 2, 2, (3, 3), 3, 1, 0, 0, 2, 1, True), seed=5)
     compare(lambda lib, *t: lib.nn.functional.conv_transpose2d(*t, output_padding=1, dilation=2), arrays,
             "conv_transpose2d", dtype="float64")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_transpose1d_matches_torch(dtype):
+    rng = np.random.default_rng(6)
+    for stride, padding, output_padding, dilation, groups in [(1, 0, 0, 1, 1), (2, 1, 1, 1, 2), (3, 2, 1, 2, 1)]:
+        arrays = [rng.standard_normal((2, 4, 7)), rng.standard_normal((4, 3, 3)), rng.standard_normal(3 * groups)]
+        call = (lambda lib, *t: lib.nn.functional.conv_transpose1d(
+            *t, stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation))
+        compare(call, arrays, "conv_transpose1d", dtype=dtype)
+        compare(call, [arrays[0][0]] + arrays[1:], "conv_transpose1d", dtype=dtype)

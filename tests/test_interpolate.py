@@ -120,3 +120,14 @@ def test_interpolate_errors_match_torch(call):
 def test_size_error_message_names_axes():
     message = same_error(lambda lib, t: lib.nn.functional.interpolate(t, size=(3, 0)), np.ones((1, 1, 4, 4)))
     assert message == "Input and output sizes should be greater than 0, but got input (H: 4, W: 4) output (H: 3, W: 0)"
+
+
+def test_deprecated_upsample_functions_warn_and_match_torch():
+    x = _case((1, 2, 4, 5), seed=8)
+    for name, kwargs in [("upsample", dict(size=(7, 3), mode="bicubic")), ("upsample_nearest", dict(scale_factor=2)),
+                         ("upsample_bilinear", dict(size=6))]:
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            getattr(F, name)(minitorch_cv.tensor(x), **kwargs)
+        with pytest.warns(UserWarning):
+            compare(lambda lib, t: getattr(lib.nn.functional, name)(t, **kwargs), [x], f"interpolate {name}",
+                    dtype="float64")

@@ -17,6 +17,7 @@ from ..autograd.function import Function
 from ..kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from ..tensor import Tensor
 from .conv import as_pair
+from .conv1d import _single
 from .tiles import items_per_tile, run_tiles, sum_shares
 
 
@@ -171,3 +172,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = ConvTranspose2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
                                 groups=int(groups), out_size=out_size)
     return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of ``input`` [N, C_in, L] or [C_in, L] with ``weight`` [C_in, C_out/groups, k],
+    computed as ``conv_transpose2d`` over [N, C_in, 1, L]."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input of "
+                           f"size: {shape}")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise RuntimeError("conv_transpose1d: expected a 3-D weight [in_channels, out_channels/groups, k]")
+    stride, padding, output_padding, dilation = (
+        _single(value, name, "conv_transpose1d") for value, name in
+        ((stride, "stride"), (padding, "padding"), (output_padding, "output_padding"), (dilation, "dilation")))
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, stride), (0, padding),
+                           (0, output_padding), groups, (1, dilation))
+    return out.squeeze(-2)

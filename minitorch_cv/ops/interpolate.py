@@ -9,6 +9,8 @@ it (torch's nesting order); the backward is the adjoint: the same tables scatter
     backward  grad --H^T--> s --W^T--> grad_x            grad_x = A_h^T grad A_w
 'area' is adaptive average pooling (2-D input goes to ``F.adaptive_avg_pool2d`` itself).
 """
+import warnings
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -182,3 +184,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented for {input.dtype!r} input "
                                   "(minitorch_cv resamples float32 and float64 tensors)")
     return resample(input, output_size, scale_factors, mode, align_corners, antialias)
+
+
+def _deprecated(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated name of ``interpolate`` (warns, as torch)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='nearest')`` (warns, as torch)."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as torch)."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
