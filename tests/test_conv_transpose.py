@@ -68,7 +68,8 @@ def test_module_matches_torch(dtype):
 
 def test_output_size_argument():
     x = np.random.default_rng(4).standard_normal((1, 4, 5, 5))
-    ours, theirs = nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1), torch.nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
+    ours = nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
+    theirs = torch.nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
     for size in [(13, 13), [14, 15], (1, 2, 15, 13)]:
         compare(lambda lib, m, t: m(t, output_size=size), [x], "ConvTranspose2d", dtype="float64",
                 our_module=ours, torch_module=theirs)

@@ -88,7 +88,8 @@ def test_upsample_modules_match_torch(dtype):
     x = _case((2, 3, 5, 6), seed=7)
     for make in [lambda lib: lib.nn.Upsample(scale_factor=2), lambda lib: lib.nn.Upsample(size=(4, 9), mode="bicubic"),
                  lambda lib: lib.nn.Upsample(scale_factor=(1.5, 0.5), mode="bilinear", align_corners=True),
-                 lambda lib: lib.nn.UpsamplingNearest2d(size=7), lambda lib: lib.nn.UpsamplingBilinear2d(scale_factor=3)]:
+                 lambda lib: lib.nn.UpsamplingNearest2d(size=7),
+                 lambda lib: lib.nn.UpsamplingBilinear2d(scale_factor=3)]:
         compare(lambda lib, t: make(lib)(t), [x], "Upsample", dtype=dtype)
         assert repr(make(minitorch_cv)) == repr(make(torch))
 
@@ -131,3 +132,12 @@ def test_deprecated_upsample_functions_warn_and_match_torch():
         with pytest.warns(UserWarning):
             compare(lambda lib, t: getattr(lib.nn.functional, name)(t, **kwargs), [x], f"interpolate {name}",
                     dtype="float64")
+
+
+def test_float16_is_resampled_in_float32_and_rounded_back():
+    x = _case((1, 2, 5, 6), seed=9).astype(np.float16)
+    for mode in ["nearest", "bilinear", "bicubic"]:
+        ours = F.interpolate(minitorch_cv.tensor(x), size=(7, 4), mode=mode).numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), size=(7, 4), mode=mode).numpy()
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.astype(np.float32), theirs.astype(np.float32), rtol=1e-3, atol=1e-3)

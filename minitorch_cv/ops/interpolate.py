@@ -180,9 +180,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
-    if input.dtype.name not in ("float32", "float64"):
+    if not input.dtype.is_floating_point:
         raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented for {input.dtype!r} input "
-                                  "(minitorch_cv resamples float32 and float64 tensors)")
+                                  "(minitorch_cv resamples floating-point tensors)")
+    if input.dtype.name not in ("float32", "float64"):
+        # float16 / bfloat16: computed in float32 and rounded back, as torch's CPU kernels do.
+        return resample(input.float(), output_size, scale_factors, mode, align_corners, antialias).to(input.dtype)
     return resample(input, output_size, scale_factors, mode, align_corners, antialias)
 
 
