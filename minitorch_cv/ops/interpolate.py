@@ -60,7 +60,7 @@ class Resample(Function):
         return result, None
 
 
-_named = {}
+_named = {}  # grad_fn name -> Resample subclass
 
 
 def _resample_function(name):
@@ -71,6 +71,7 @@ def _resample_function(name):
 
 
 def _axis_table(mode, dt, in_size, out_size, align_corners, scale_factor, antialias):
+    """(index, weight) of one spatial axis for ``mode`` (see ``ops/interpolate_taps.py``)."""
     if mode == "nearest":
         return taps.nearest(dt, in_size, out_size, scale_factor)
     if mode == "nearest-exact":
@@ -85,6 +86,7 @@ def _axis_table(mode, dt, in_size, out_size, align_corners, scale_factor, antial
 
 
 def _size_error(in_sizes, out_sizes):
+    """torch's RuntimeError for an empty input or output axis, naming the axes (D, H, W)."""
     names = "DHW"[3 - len(in_sizes):]
     given = ", ".join(f"{n}: {s}" for n, s in zip(names, in_sizes))
     wanted = ", ".join(f"{n}: {s}" for n, s in zip(names, out_sizes))
