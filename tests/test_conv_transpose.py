@@ -16,7 +16,8 @@ CASES = [(1, 3, 4, (5, 5), 3, 1, 0, 0, 1, 1, True), (2, 4, 3, (4, 6), 3, 2, 1, 1
          (3, 4, 2, (3, 5), (3, 2), 2, 0, 0, 2, 2, False), (2, 8, 1, (5, 4), 4, 3, 2, 2, 1, 4, True),
          (1, 2, 3, (4, 4), 2, (2, 1), (1, 0), (1, 0), (1, 2), 1, True), (2, 3, 2, (3, 3), 3, 1, 1, 1, 2, 1, False),
          (2, 6, 2, (6, 7), 5, 2, 2, 1, 1, 3, True), (1, 16, 8, (8, 8), 4, 2, 1, 0, 1, 1, True),
-         (2, 4, 4, (1, 1), 4, 1, 0, 0, 1, 1, True), (1, 2, 2, (7, 3), 1, 3, 0, 2, 1, 2, True)]
+         (2, 4, 4, (1, 1), 4, 1, 0, 0, 1, 1, True), (1, 2, 2, (7, 3), 1, 3, 0, 2, 1, 2, True),
+         (3, 4, 16, (24, 24), 4, 2, 1, 0, 1, 1, True)]  # the last: one image per tile, tiles on threads
 
 
 def _arrays(case, seed):
@@ -67,7 +68,8 @@ def test_module_matches_torch(dtype):
 
 def test_output_size_argument():
     x = np.random.default_rng(4).standard_normal((1, 4, 5, 5))
-    ours, theirs = nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1), torch.nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
+    ours = nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
+    theirs = torch.nn.ConvTranspose2d(4, 2, 3, stride=3, padding=1)
     for size in [(13, 13), [14, 15], (1, 2, 15, 13)]:
         compare(lambda lib, m, t: m(t, output_size=size), [x], "ConvTranspose2d", dtype="float64",
                 our_module=ours, torch_module=theirs)
@@ -106,3 +108,14 @@ def test_output_padding_below_dilation_is_allowed():
     arrays = _arrays((1, 2, 2, (3, 3), 3, 1, 0, 0, 2, 1, True), seed=5)
     compare(lambda lib, *t: lib.nn.functional.conv_transpose2d(*t, output_padding=1, dilation=2), arrays,
             "conv_transpose2d", dtype="float64")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_transpose1d_matches_torch(dtype):
+    rng = np.random.default_rng(6)
+    for stride, padding, output_padding, dilation, groups in [(1, 0, 0, 1, 1), (2, 1, 1, 1, 2), (3, 2, 1, 2, 1)]:
+        arrays = [rng.standard_normal((2, 4, 7)), rng.standard_normal((4, 3, 3)), rng.standard_normal(3 * groups)]
+        call = (lambda lib, *t: lib.nn.functional.conv_transpose1d(
+            *t, stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation))
+        compare(call, arrays, "conv_transpose1d", dtype=dtype)
+        compare(call, [arrays[0][0]] + arrays[1:], "conv_transpose1d", dtype=dtype)

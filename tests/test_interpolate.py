@@ -88,7 +88,8 @@ def test_upsample_modules_match_torch(dtype):
     x = _case((2, 3, 5, 6), seed=7)
     for make in [lambda lib: lib.nn.Upsample(scale_factor=2), lambda lib: lib.nn.Upsample(size=(4, 9), mode="bicubic"),
                  lambda lib: lib.nn.Upsample(scale_factor=(1.5, 0.5), mode="bilinear", align_corners=True),
-                 lambda lib: lib.nn.UpsamplingNearest2d(size=7), lambda lib: lib.nn.UpsamplingBilinear2d(scale_factor=3)]:
+                 lambda lib: lib.nn.UpsamplingNearest2d(size=7),
+                 lambda lib: lib.nn.UpsamplingBilinear2d(scale_factor=3)]:
         compare(lambda lib, t: make(lib)(t), [x], "Upsample", dtype=dtype)
         assert repr(make(minitorch_cv)) == repr(make(torch))
 
@@ -120,3 +121,23 @@ def test_interpolate_errors_match_torch(call):
 def test_size_error_message_names_axes():
     message = same_error(lambda lib, t: lib.nn.functional.interpolate(t, size=(3, 0)), np.ones((1, 1, 4, 4)))
     assert message == "Input and output sizes should be greater than 0, but got input (H: 4, W: 4) output (H: 3, W: 0)"
+
+
+def test_deprecated_upsample_functions_warn_and_match_torch():
+    x = _case((1, 2, 4, 5), seed=8)
+    for name, kwargs in [("upsample", dict(size=(7, 3), mode="bicubic")), ("upsample_nearest", dict(scale_factor=2)),
+                         ("upsample_bilinear", dict(size=6))]:
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            getattr(F, name)(minitorch_cv.tensor(x), **kwargs)
+        with pytest.warns(UserWarning):
+            compare(lambda lib, t: getattr(lib.nn.functional, name)(t, **kwargs), [x], f"interpolate {name}",
+                    dtype="float64")
+
+
+def test_float16_is_resampled_in_float32_and_rounded_back():
+    x = _case((1, 2, 5, 6), seed=9).astype(np.float16)
+    for mode in ["nearest", "bilinear", "bicubic"]:
+        ours = F.interpolate(minitorch_cv.tensor(x), size=(7, 4), mode=mode).numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), size=(7, 4), mode=mode).numpy()
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.astype(np.float32), theirs.astype(np.float32), rtol=1e-3, atol=1e-3)

@@ -193,6 +193,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Binary cross-entropy of logits (a fused, overflow-free sigmoid), ``pos_weight`` scaling the positives."""
     from ..ops.bce import binary_cross_entropy_with_logits as bce_logits
     return bce_logits(input, target, weight, legacy_reduction(size_average, reduce, reduction), pos_weight)
-from ..ops.interpolate import interpolate  # noqa: E402,F401
-from ..ops.conv_transpose import conv_transpose2d  # noqa: E402,F401
-__all__ += ["interpolate", "conv_transpose2d"]
+from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+__all__ += ["interpolate", "conv_transpose1d", "conv_transpose2d"]

@@ -2,12 +2,13 @@
 from .conv import conv2d
 
 
-def _single(value, name):
+def _single(value, name, function="conv1d"):
+    """An int (or a string) from an int or a one-element sequence, for a 1-D ``function``'s argument."""
     if isinstance(value, str):
         return value
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
-            raise RuntimeError(f"conv1d: expected {name} to be a single integer value or a list of 1 values "
+            raise RuntimeError(f"{function}: expected {name} to be a single integer value or a list of 1 values "
                                f"to match the convolution dimensions, but got {name}={list(value)}")
         value = value[0]
     return value

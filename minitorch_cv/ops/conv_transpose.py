@@ -2,7 +2,8 @@
 
 conv2d with the same weight maps an [N, O, OH, OW] image to [N, C, H, W] via im2col and a GEMM;
 conv_transpose2d maps [N, C, H, W] back, so it is that GEMM transposed followed by col2im
-(the kernels of ``kernels/im2col.py``, with the transposed layer's output as the conv's input):
+(the kernels of ``kernels/im2col.py``, with the transposed layer's output as the conv's input).
+Per tile of images (``ops/tiles.py``; the backward rebuilds x2 from the saved input):
     forward   x [N, C, H, W] --> x2 [C, N*H*W]      cols_g = W_g^T @ x2_g    [O/g*kH*kW, N*H*W]
               cols --col2im--> out [N, O, OH, OW] (+ bias)
     backward  grad --im2col--> gcols [O*kH*kW, N*H*W]
@@ -16,18 +17,29 @@ from ..autograd.function import Function
 from ..kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from ..tensor import Tensor
 from .conv import as_pair
+from .conv1d import _single
+from .tiles import items_per_tile, run_tiles, sum_shares
 
 
 def _gemm_layout(x):
-    """[N, C, H, W] as [C, N*H*W] (the column order of ``kernels/im2col.py``)."""
+    """[n, C, H, W] as [C, n*H*W] (the column order of ``kernels/im2col.py``)."""
     batch, channels = x.shape[:2]
     out = np.empty((channels, batch * x.shape[2] * x.shape[3]), dtype=x.dtype)
     nchw_to_gemm(np.ascontiguousarray(x).reshape(batch, channels, -1), out)
     return out
 
 
+def _group_rows(groups, in_per_group, taps):
+    """Per group, its rows of x2 / weight_rows and of the columns."""
+    return [(slice(g * in_per_group, (g + 1) * in_per_group), slice(g * taps, (g + 1) * taps)) for g in range(groups)]
+
+
 class ConvTranspose2d(Function):
-    """``x`` [N, C, H, W] with ``weight`` [C, O/groups, kH, kW] (+ ``bias`` [O]) to [N, O, OH, OW]."""
+    """``x`` [N, C, H, W] with ``weight`` [C, O/groups, kH, kW] (+ ``bias`` [O]) to [N, O, OH, OW].
+
+    The batch is cut into tiles of a few images spread over the worker threads (``ops/tiles.py``),
+    so each tile's columns stay in cache, as in ``ops/conv.py``.
+    """
 
     backward_name = "ConvolutionBackward0"
 
@@ -37,45 +49,57 @@ class ConvTranspose2d(Function):
         _, out_per_group, kernel_h, kernel_w = weight.shape
         geometry = (kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[1],
                     dilation[0], dilation[1], height, width)
-        x2 = _gemm_layout(x)
-        in_per_group, taps = channels // groups, out_per_group * kernel_h * kernel_w
+        taps = out_per_group * kernel_h * kernel_w
         weight_rows = np.ascontiguousarray(weight).reshape(channels, taps)
-        cols = np.empty((groups * taps, x2.shape[1]), dtype=x.dtype)
-        for g in range(groups):
-            rows = slice(g * in_per_group, (g + 1) * in_per_group)
-            np.matmul(weight_rows[rows].T, x2[rows], out=cols[g * taps:(g + 1) * taps])
+        blocks = _group_rows(groups, channels // groups, taps)
         out = np.empty((batch, groups * out_per_group) + tuple(out_size), dtype=x.dtype)
-        col2im(cols, out, *geometry)
+        per_tile = items_per_tile(batch, groups * taps * height * width * x.itemsize)
+
+        def forward_tiles(tiles):
+            for start, stop in tiles:
+                x2 = _gemm_layout(x[start:stop])
+                cols = np.empty((groups * taps, x2.shape[1]), dtype=x.dtype)
+                for rows, cols_g in blocks:
+                    np.matmul(weight_rows[rows].T, x2[rows], out=cols[cols_g])
+                col2im(cols, out[start:stop], *geometry)
+
+        run_tiles(forward_tiles, batch, per_tile)
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)
-        ctx.save_for_backward(x2, weight_rows)
-        ctx.geometry, ctx.groups, ctx.x_shape, ctx.weight_shape = geometry, groups, x.shape, weight.shape
+        ctx.save_for_backward(x, weight_rows)
+        ctx.geometry, ctx.blocks, ctx.weight_shape, ctx.per_tile = geometry, blocks, weight.shape, per_tile
+        ctx.column_rows = groups * taps
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x2, weight_rows = ctx.saved_arrays
+        x, weight_rows = ctx.saved_arrays
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-        groups, (batch, channels, height, width) = ctx.groups, ctx.x_shape
-        in_per_group, taps = channels // groups, weight_rows.shape[1]
+        batch, channels, height, width = x.shape
         grad = np.ascontiguousarray(grad)
-        grad_x = grad_weight = None
-        if needs_x or needs_weight:
-            grad_cols = np.empty((groups * taps, x2.shape[1]), dtype=grad.dtype)
-            im2col(grad, grad_cols, *ctx.geometry)
-            grad_x2 = np.empty_like(x2) if needs_x else None
-            grad_rows = np.empty_like(weight_rows) if needs_weight else None
-            for g in range(groups):
-                rows, cols_g = slice(g * in_per_group, (g + 1) * in_per_group), grad_cols[g * taps:(g + 1) * taps]
+        grad_x = np.empty(x.shape, dtype=grad.dtype) if needs_x else None
+
+        def backward_tiles(tiles):
+            grad_rows = np.zeros_like(weight_rows) if needs_weight else None
+            for start, stop in tiles:
+                grad_cols = np.empty((ctx.column_rows, (stop - start) * height * width), dtype=grad.dtype)
+                im2col(grad[start:stop], grad_cols, *ctx.geometry)
+                x2 = _gemm_layout(x[start:stop]) if needs_weight else None
+                grad_x2 = np.empty((channels, grad_cols.shape[1]), dtype=grad.dtype) if needs_x else None
+                for rows, cols_g in ctx.blocks:
+                    if needs_x:
+                        np.matmul(weight_rows[rows], grad_cols[cols_g], out=grad_x2[rows])
+                    if needs_weight:
+                        grad_rows[rows] += x2[rows] @ grad_cols[cols_g].T
                 if needs_x:
-                    np.matmul(weight_rows[rows], cols_g, out=grad_x2[rows])
-                if needs_weight:
-                    np.matmul(x2[rows], cols_g.T, out=grad_rows[rows])
-            if needs_x:
-                grad_x = np.empty(ctx.x_shape, dtype=grad.dtype)
-                gemm_to_nchw(grad_x2, np.empty(0, grad.dtype), grad_x.reshape(batch, channels, height * width))
-            if needs_weight:
-                grad_weight = grad_rows.reshape(ctx.weight_shape)
+                    gemm_to_nchw(grad_x2, np.empty(0, grad.dtype),
+                                 grad_x[start:stop].reshape(stop - start, channels, height * width))
+            return (grad_rows,)
+
+        grad_weight = None
+        if needs_x or needs_weight:
+            grad_rows, = sum_shares(run_tiles(backward_tiles, batch, ctx.per_tile))
+            grad_weight = grad_rows.reshape(ctx.weight_shape) if needs_weight else None
         grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
 
@@ -148,3 +172,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = ConvTranspose2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
                                 groups=int(groups), out_size=out_size)
     return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of ``input`` [N, C_in, L] or [C_in, L] with ``weight`` [C_in, C_out/groups, k],
+    computed as ``conv_transpose2d`` over [N, C_in, 1, L]."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input of "
+                           f"size: {shape}")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise RuntimeError("conv_transpose1d: expected a 3-D weight [in_channels, out_channels/groups, k]")
+    stride, padding, output_padding, dilation = (
+        _single(value, name, "conv_transpose1d") for value, name in
+        ((stride, "stride"), (padding, "padding"), (output_padding, "output_padding"), (dilation, "dilation")))
+    out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, stride), (0, padding),
+                           (0, output_padding), groups, (1, dilation))
+    return out.squeeze(-2)

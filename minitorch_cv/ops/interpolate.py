@@ -9,6 +9,8 @@ it (torch's nesting order); the backward is the adjoint: the same tables scatter
     backward  grad --H^T--> s --W^T--> grad_x            grad_x = A_h^T grad A_w
 'area' is adaptive average pooling (2-D input goes to ``F.adaptive_avg_pool2d`` itself).
 """
+import warnings
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -58,7 +60,7 @@ class Resample(Function):
         return result, None
 
 
-_named = {}
+_named = {}  # grad_fn name -> Resample subclass
 
 
 def _resample_function(name):
@@ -69,6 +71,7 @@ def _resample_function(name):
 
 
 def _axis_table(mode, dt, in_size, out_size, align_corners, scale_factor, antialias):
+    """(index, weight) of one spatial axis for ``mode`` (see ``ops/interpolate_taps.py``)."""
     if mode == "nearest":
         return taps.nearest(dt, in_size, out_size, scale_factor)
     if mode == "nearest-exact":
@@ -83,6 +86,7 @@ def _axis_table(mode, dt, in_size, out_size, align_corners, scale_factor, antial
 
 
 def _size_error(in_sizes, out_sizes):
+    """torch's RuntimeError for an empty input or output axis, naming the axes (D, H, W)."""
     names = "DHW"[3 - len(in_sizes):]
     given = ", ".join(f"{n}: {s}" for n, s in zip(names, in_sizes))
     wanted = ", ".join(f"{n}: {s}" for n, s in zip(names, out_sizes))
@@ -178,7 +182,32 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
-    if input.dtype.name not in ("float32", "float64"):
+    if not input.dtype.is_floating_point:
         raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented for {input.dtype!r} input "
-                                  "(minitorch_cv resamples float32 and float64 tensors)")
+                                  "(minitorch_cv resamples floating-point tensors)")
+    if input.dtype.name not in ("float32", "float64"):
+        # float16 / bfloat16: computed in float32 and rounded back, as torch's CPU kernels do.
+        return resample(input.float(), output_size, scale_factors, mode, align_corners, antialias).to(input.dtype)
     return resample(input, output_size, scale_factors, mode, align_corners, antialias)
+
+
+def _deprecated(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated name of ``interpolate`` (warns, as torch)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='nearest')`` (warns, as torch)."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as torch)."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
