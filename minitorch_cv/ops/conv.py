@@ -4,7 +4,8 @@ Cross-correlation (no kernel flip), weights ``[out, in/groups, kH, kW]``, as tor
 
 5x5, stride-1 layers with 16 or more channels in and out go to Winograd F(4x4, 5x5) instead
 (``ops/conv_winograd.py``, 16% of the multiplies; ``minitorch_cv.backends.winograd`` turns it
-off); everything below is the im2col path that serves all other layers.
+off), and so do the 3x3 stride-1 layers where that measured faster (``conv_winograd.applies``);
+everything below is the im2col path that serves all other layers.
 
 The batch is cut into tiles of a few images, spread over worker threads (``ops/tiles.py``);
 per tile (the column layout is documented in ``kernels/im2col.py``):
@@ -51,7 +52,7 @@ class Conv2d(Function):
         out_h = conv_output_size(height, kernel_h, stride[0], padding[0], padding[1], dilation[0])
         out_w = conv_output_size(width, kernel_w, stride[1], padding[2], padding[3], dilation[1])
         ctx.winograd = None
-        if conv_winograd.applies(channels, weight.shape, stride, dilation, groups):
+        if conv_winograd.applies(x.shape, weight.shape, stride, dilation, groups, out_h, out_w):
             out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w)
             ctx.save_for_backward(x)
             ctx.weight_shape = weight.shape
