@@ -101,3 +101,28 @@ def test_errors_match_torch():
     leaf = minitorch_cv.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         F.relu6(leaf, inplace=True)
+
+
+MASKED_BACKWARDS = [
+    ("relu", lambda lib, t: lib.relu(t)),
+    ("relu6", lambda lib, t: lib.nn.functional.relu6(t)),
+    ("hardtanh(-2, 3)", lambda lib, t: lib.nn.functional.hardtanh(t, -2.0, 3.0)),
+    ("hardtanh(0.1, 0.7)", lambda lib, t: lib.nn.functional.hardtanh(t, 0.1, 0.7)),
+]
+
+
+@pytest.mark.parametrize("name, functional", MASKED_BACKWARDS, ids=[n for n, _ in MASKED_BACKWARDS])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_masked_backward_kernel_matches_torch(name, functional, dtype, layout):
+    """The branch-free backward of ReLU/Hardtanh (kernels/activation.py): kinks, bounds that round
+    differently in float32, +-inf, +-0, NaN for ReLU (torch's hardtanh_backward treats NaN
+    differently in its vectorized and scalar loops), on strided inputs."""
+    special = [-np.inf, np.inf, 0.0, -0.0, 0.1, 0.7, -2.0, 3.0, 6.0, 1.0, -1.0] + [np.nan] * (name == "relu")
+    x = np.random.default_rng(3).uniform(-8, 8, (4, 6, 5))
+    x.reshape(-1)[:len(special)] = special
+    if layout == "transposed":
+        fn = lambda lib, t: functional(lib, t.transpose(0, 2))
+    else:
+        fn = functional
+    compare(fn, [x], name, dtype=dtype, kind="exact")

@@ -299,3 +299,41 @@ def test_batch_of_three_over_two_threads_has_no_empty_tile():
                  np.random.default_rng(1).standard_normal((16, 16, 3, 3))], op="conv2d batch 3", dtype="float64")
     finally:
         minitorch_cv.set_num_threads(minitorch_cv.threads.default_num_threads())
+
+
+ONE_BY_ONE_SETTINGS = {
+    "channels": [(1, 1), (3, 8), (16, 5), (24, 32)],
+    "size": [(1, 1), (5, 5), (7, 4), (8, 9)],
+    "stride": [1, 2, 3, (2, 1)],
+    "dilation": [1, 2],
+    "batch": [1, 3],
+    "bias": [True, False],
+    "grads": [(True, True), (False, True), (True, False)],
+    "dtype": ["float32", "float64"],
+}
+ONE_BY_ONE_CASES = covering_grid(ONE_BY_ONE_SETTINGS, 16, seed=11)
+
+
+@pytest.mark.parametrize("case", ONE_BY_ONE_CASES, ids=[f"case{i}" for i in range(len(ONE_BY_ONE_CASES))])
+def test_1x1_conv2d_matches_torch(case):
+    """1x1 kernels without padding: one GEMM per image (ops/conv_1x1.py), strided or not."""
+    rng = np.random.default_rng(12)
+    (channels, out_channels), batch = case["channels"], case["batch"]
+    arrays = [rng.standard_normal((batch, channels) + case["size"]),
+              rng.standard_normal((out_channels, channels, 1, 1)) / np.sqrt(channels)]
+    grads = list(case["grads"])
+    if case["bias"]:
+        arrays.append(rng.standard_normal(out_channels))
+        grads.append(True)
+    stride, dilation = case["stride"], case["dilation"]
+    compare(lambda T, *t: (conv2d if T is minitorch_cv else torch.nn.functional.conv2d)(*t, stride=stride, dilation=dilation),
+            arrays, op="conv2d 1x1", dtype=case["dtype"], grad=grads, seed=13)
+
+
+def test_1x1_gradcheck_float64():
+    rng = np.random.default_rng(14)
+    x = minitorch_cv.tensor(rng.standard_normal((2, 3, 5, 4)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((4, 3, 1, 1)), requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(4), requires_grad=True)
+    assert gradcheck(lambda *t: conv2d(*t, stride=2), (x, w, b))
+    assert gradcheck(lambda *t: conv2d(*t), (x, w, b))

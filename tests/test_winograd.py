@@ -123,3 +123,55 @@ def test_which_layers_take_winograd(monkeypatch, channels, kernel, stride, group
         conv2d(x, w, stride=stride, padding=2, groups=groups)
     assert bool(calls) is expected
     assert minitorch_cv.backends.winograd.enabled is True
+
+
+WINOGRAD_3X3_SETTINGS = {
+    "channels": [(32, 32), (33, 40), (48, 32)],
+    # (input size, padding): outputs 8x8, 4x12, 8x4, 4x8, 8x8, 8x4, and 9x10 (im2col)
+    "geometry": [((8, 8), 1), ((4, 12), "same"), ((10, 6), 0), ((6, 8), (0, 1)), ((6, 10), (2, 0)),
+                 ((8, 4), "same"), ((9, 10), 1)],
+    "batch": [32, 37],
+    "bias": [True, False],
+    "dtype": ["float32", "float64"],
+}
+WINOGRAD_3X3_CASES = covering_grid(WINOGRAD_3X3_SETTINGS, 14, seed=6)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_3X3_CASES, ids=[f"case{i}" for i in range(len(WINOGRAD_3X3_CASES))])
+def test_winograd_3x3_conv2d_matches_torch(case):
+    """3x3 kernels run as the centre of a 5x5 one where ``applies`` says so (outputs in whole 4x4
+    tiles); the other shapes of the grid check that im2col still takes the rest."""
+    rng = np.random.default_rng(9)
+    (channels, out_channels), batch = case["channels"], case["batch"]
+    size, padding = case["geometry"]
+    x = rng.standard_normal((batch, channels) + size)
+    w = rng.standard_normal((out_channels, channels, 3, 3)) / np.sqrt(9 * channels)
+    arrays = [x, w, rng.standard_normal(out_channels)] if case["bias"] else [x, w]
+    compare(lambda T, *t: (conv2d if T is minitorch_cv else torch.nn.functional.conv2d)(*t, padding=padding),
+            arrays, op="conv2d 3x3 (winograd)", dtype=case["dtype"], kind="winograd", seed=10)
+
+
+def test_gradcheck_3x3_float64():
+    """Small leaves repeated up to a layer that takes Winograd (64 tiles, 32 channels), so the
+    finite differences stay few; parity with torch in float64 above checks the full gradients."""
+    rng = np.random.default_rng(5)
+    x = minitorch_cv.tensor(rng.standard_normal((1, 32, 4, 4)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((2, 32, 3, 3)) * 0.05, requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(32), requires_grad=True)
+    assert conv_winograd.applies((64, 32), (32, 32, 3, 3), (1, 1), (1, 1), 1, 4, 4)
+    assert gradcheck(lambda x, w, b: conv2d(x.repeat(64, 1, 1, 1), w.repeat(16, 1, 1, 1), b, padding=1), (x, w, b))
+
+
+@pytest.mark.parametrize("channels, size, batch, padding, expected", [
+    (32, 8, 16, 1, True),       # 64 tiles of 4x4 outputs
+    (16, 8, 16, 1, False),      # too few channels
+    (32, 8, 15, 1, False),      # too few tiles
+    (32, 7, 32, 1, False),      # 7x7 outputs overhang the 4x4 tiles
+    (32, 10, 16, 0, True),      # 8x8 outputs
+])
+def test_which_3x3_layers_take_winograd(monkeypatch, channels, size, batch, padding, expected):
+    calls = []
+    original = conv_winograd.forward
+    monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append(1) or original(*a))
+    conv2d(minitorch_cv.zeros(batch, channels, size, size), minitorch_cv.zeros(32, channels, 3, 3), padding=padding)
+    assert bool(calls) is expected

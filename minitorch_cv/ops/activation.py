@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..kernels.special import erf
+from .elementwise import masked_grad
 from ..tensor import Tensor
 
 
@@ -25,7 +26,7 @@ class Hardtanh(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_arrays
         low, high = ctx.bounds
-        return np.where((x > low) & (x < high), grad, grad.dtype.type(0))
+        return masked_grad(x, grad, low, high)
 
 
 class LeakyReLU(Function):

@@ -4,7 +4,9 @@ Cross-correlation (no kernel flip), weights ``[out, in/groups, kH, kW]``, as tor
 
 5x5, stride-1 layers with 16 or more channels in and out go to Winograd F(4x4, 5x5) instead
 (``ops/conv_winograd.py``, 16% of the multiplies; ``minitorch_cv.backends.winograd`` turns it
-off); everything below is the im2col path that serves all other layers.
+off), and so do the 3x3 stride-1 layers where that measured faster (``conv_winograd.applies``);
+1x1 layers without padding are one GEMM per image on the NCHW data (``ops/conv_1x1.py``);
+everything below is the im2col path that serves all other layers.
 
 The batch is cut into tiles of a few images, spread over worker threads (``ops/tiles.py``);
 per tile (the column layout is documented in ``kernels/im2col.py``):
@@ -31,7 +33,7 @@ from ..autograd.function import Function
 from ..kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
-from . import conv_winograd
+from . import conv_1x1, conv_winograd
 from .tiles import items_per_tile, run_tiles, sum_shares
 
 
@@ -50,8 +52,12 @@ class Conv2d(Function):
         out_channels, _, kernel_h, kernel_w = weight.shape
         out_h = conv_output_size(height, kernel_h, stride[0], padding[0], padding[1], dilation[0])
         out_w = conv_output_size(width, kernel_w, stride[1], padding[2], padding[3], dilation[1])
-        ctx.winograd = None
-        if conv_winograd.applies(channels, weight.shape, stride, dilation, groups):
+        ctx.winograd = ctx.one_by_one = None
+        if conv_1x1.applies(weight.shape, padding, dilation, groups):
+            ctx.one_by_one = stride
+            ctx.save_for_backward(x, weight)
+            return conv_1x1.forward(x, weight, bias, stride)
+        if conv_winograd.applies(x.shape, weight.shape, stride, dilation, groups, out_h, out_w):
             out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w)
             ctx.save_for_backward(x)
             ctx.weight_shape = weight.shape
@@ -105,6 +111,9 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.one_by_one is not None:
+            x, weight = ctx.saved_arrays
+            return conv_1x1.backward(x, weight, ctx.one_by_one, grad, *ctx.needs_input_grad)
         if ctx.winograd is not None:
             x, = ctx.saved_arrays
             return conv_winograd.backward(ctx.winograd, x, ctx.weight_shape, np.ascontiguousarray(grad),

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function, tensor_type
+from ..kernels.activation import grad_above, grad_inside
 from .promotion import binary, cast, checked_scalar, operand, promoted, quiet as _quiet
 
 
@@ -253,6 +254,28 @@ class Abs(Function):
         return grad * np.sign(x)
 
 
+_KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def masked_grad(values, grad, low, high=None):
+    """``grad`` where ``low < values < high``, else 0, compared in the values' dtype: the backward
+    of Hardtanh. ``high=None``: 0 where ``values <= low``, else ``grad``: ReLU's (+inf and NaN
+    pass their gradient there, as in torch). Branch-free kernels (``kernels/activation.py``)."""
+    low = values.dtype.type(low)
+    high = None if high is None else values.dtype.type(high)
+    if values.shape != grad.shape or values.dtype != grad.dtype or values.dtype not in _KERNEL_FLOATS:
+        if high is None:
+            return np.where(values <= low, grad.dtype.type(0), grad)
+        return np.where((values > low) & (values < high), grad, grad.dtype.type(0))
+    result = np.empty(grad.shape, grad.dtype)
+    flat = (np.ascontiguousarray(values).reshape(-1), np.ascontiguousarray(grad).reshape(-1))
+    if high is None:
+        grad_above(*flat, low, result.reshape(-1))
+    else:
+        grad_inside(*flat, low, high, result.reshape(-1))
+    return result
+
+
 class ReLU(Function):
     """max(x, 0); the gradient at exactly 0 is 0, as in torch."""
     backward_name = "ReluBackward0"
@@ -266,7 +289,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_arrays
-        return np.where(out > 0, grad, grad.dtype.type(0))
+        return masked_grad(out, grad, 0.0)
 
 
 class Sigmoid(Function):

@@ -5,11 +5,36 @@ statistics) the batch mean and the *biased* batch variance normalize; the runnin
 when given in training, move toward the batch mean and the *unbiased* variance:
 ``running = (1 - momentum) * running + momentum * batch``. The input is viewed as
 [N, C, L] (L = product of the spatial sizes), so one code path serves 2-D to 5-D inputs.
+
+Training keeps the per-channel sums in NumPy (mean, then the variance of the centred data) and
+writes the output and the input gradient in one numba pass each (``kernels/batch_norm.py``,
+channel ranges over the worker threads). The forward saves the batch mean and 1/std, not x-hat:
+the backward recentres x itself, so no normalized copy of every BatchNorm input lives until the
+backward. Other float dtypes (float16) compute in float32, as torch's CPU kernels do.
 """
 import numpy as np
 
 from ..autograd.function import Function
+from ..kernels.batch_norm import input_grad, normalize
 from ..tensor import Tensor
+from ..threads import get_num_threads
+from .tiles import run_tiles
+
+_KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _over_channels(channels, call):
+    """``call(c0, c1)`` on contiguous channel ranges, one share per worker thread (``ops/tiles.py``)."""
+    def work(tiles):
+        for c0, c1 in tiles:
+            call(c0, c1)
+
+    run_tiles(work, channels, max(1, -(-channels // get_num_threads())))
+
+
+def _compute_dtype(dtype):
+    """The dtype the training kernels run in: float32/float64 as given, other floats in float32."""
+    return dtype if dtype in _KERNEL_FLOATS else np.dtype(np.float32)
 
 
 def _per_channel(vector):
@@ -68,16 +93,20 @@ class BatchNorm(Function):
         ctx.training = training
         if not training:
             return BatchNorm._normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps)
+        dtype = _compute_dtype(x.dtype)
+        flat = np.ascontiguousarray(flat, dtype=dtype)
         count = n * flat.shape[2]
         mean = flat.sum(axis=(0, 2)) / count
-        xhat = flat - _per_channel(mean)
-        var = np.einsum("ncl,ncl->c", xhat, xhat) / count
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
-        xhat *= _per_channel(invstd)
+        centred = flat - _per_channel(mean)
+        var = np.einsum("ncl,ncl->c", centred, centred) / count
+        invstd = (1.0 / np.sqrt(var + eps)).astype(dtype)
         update_running_stats(running_mean, running_var, mean, var, count, momentum)
-        out = scale_and_shift(xhat, weight, bias)
-        ctx.save_for_backward(x, weight, xhat, invstd)
-        return out.reshape(x.shape)
+        scale = invstd * weight.astype(dtype) if weight is not None else invstd
+        shift = np.zeros(c, dtype) if bias is None else bias.astype(dtype)
+        out = centred    # overwritten in place, channel by channel
+        _over_channels(c, lambda c0, c1: normalize(centred, c0, c1, scale, shift, out))
+        ctx.save_for_backward(x, weight, mean, invstd)
+        return out.reshape(x.shape).astype(x.dtype, copy=False)
 
     @staticmethod
     def _normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps):
@@ -94,29 +123,44 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, statistic, invstd = ctx.saved_arrays
+        if ctx.training:
+            return BatchNorm._backward_through_batch_stats(ctx, grad)
+        x, weight, running_mean, invstd = ctx.saved_arrays
         n, c = x.shape[0], x.shape[1]
         g = grad.reshape(n, c, -1)
-        # training saved xhat itself; eval saved the running mean, and only the weight's gradient needs xhat
-        if ctx.training:
-            xhat = statistic
-        elif ctx.needs_input_grad[1]:
-            xhat = (x.reshape(n, c, -1) - _per_channel(statistic)) * _per_channel(invstd)
-        else:
-            xhat = None
-        grad_sum = g.sum(axis=(0, 2))
-        grad_dot_xhat = None if xhat is None else np.einsum("ncl,ncl->c", g, xhat)
-        scale = invstd if weight is None else invstd * weight
+        xhat = None
+        if ctx.needs_input_grad[1]:    # only the weight's gradient needs x-hat
+            xhat = (x.reshape(n, c, -1) - _per_channel(running_mean)) * _per_channel(invstd)
         grad_x = None
         if ctx.needs_input_grad[0]:
-            if ctx.training:
-                count = n * g.shape[2]
-                grad_x = input_grad_through_batch_stats(g, xhat, grad_sum / count, grad_dot_xhat / count, scale)
-            else:
-                grad_x = g * _per_channel(scale)
-            grad_x = grad_x.reshape(x.shape)
-        grad_weight = grad_dot_xhat if ctx.needs_input_grad[1] else None
-        grad_bias = grad_sum if ctx.needs_input_grad[2] else None
+            scale = invstd if weight is None else invstd * weight
+            grad_x = (g * _per_channel(scale)).reshape(x.shape)
+        grad_weight = np.einsum("ncl,ncl->c", g, xhat) if ctx.needs_input_grad[1] else None
+        grad_bias = g.sum(axis=(0, 2)) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias
+
+    @staticmethod
+    def _backward_through_batch_stats(ctx, grad):
+        """Training: the per-channel sums of the gradient and of its product with x-hat, then
+        dL/dx with the batch statistics' share (``input_grad_through_batch_stats``'s formula)."""
+        x, weight, mean, invstd = ctx.saved_arrays
+        n, c = x.shape[0], x.shape[1]
+        dtype = invstd.dtype
+        flat = np.ascontiguousarray(x.reshape(n, c, -1), dtype=dtype)
+        g = np.ascontiguousarray(grad.reshape(flat.shape), dtype=dtype)
+        grad_sum = g.sum(axis=(0, 2))
+        grad_dot_xhat = np.einsum("ncl,ncl->c", g, flat - _per_channel(mean)) * invstd
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            count = n * flat.shape[2]
+            scale = invstd * weight.astype(dtype) if weight is not None else invstd
+            mean_grad, mean_grad_dot_xhat = (grad_sum / count).astype(dtype), (grad_dot_xhat / count).astype(dtype)
+            grad_x = np.empty_like(flat)
+            _over_channels(c, lambda c0, c1: input_grad(flat, g, c0, c1, mean, invstd, mean_grad,
+                                                          mean_grad_dot_xhat, scale, grad_x))
+            grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)
+        grad_weight = grad_dot_xhat.astype(x.dtype) if ctx.needs_input_grad[1] else None
+        grad_bias = grad_sum.astype(x.dtype) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
 
