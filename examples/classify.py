@@ -41,7 +41,7 @@ def resolve_weights(model_name, weights):
         return None, weights
     try:
         return enum.verify(weights), None
-    except ValueError:
+    except KeyError:
         raise SystemExit(f"--weights {weights!r} is neither a file nor an entry of {enum.__name__} "
                          f"({', '.join(enum.__members__)})") from None
 

@@ -116,7 +116,7 @@ def test_registry_and_lookups():
         models.resnet18(weights=models.ResNet50_Weights.DEFAULT)
     with pytest.raises(ValueError, match="'num_classes' expected value 1000 but got 10"):
         models.resnet18(weights="IMAGENET1K_V1", num_classes=10)      # refused before any download
-    with pytest.raises(ValueError, match="has no entry 'IMAGENET1K_V9'"):
+    with pytest.raises(KeyError, match="has no entry 'IMAGENET1K_V9'"):
         models.resnet18(weights="IMAGENET1K_V9")
 
 

@@ -47,11 +47,9 @@ class WeightsEnum(Enum):
             return None
         if type(obj) is str:
             name = obj.replace(cls.__name__ + ".", "")
-            try:
-                return cls[name]
-            except KeyError:
-                raise ValueError(f"{cls.__name__} has no entry {name!r}; choose one of "
-                                 f"{list(cls.__members__)}") from None
+            if name not in cls.__members__:   # torchvision raises KeyError here too
+                raise KeyError(f"{cls.__name__} has no entry {name!r}; choose one of {list(cls.__members__)}")
+            return cls[name]
         if not isinstance(obj, cls):
             raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} "
                             f"but received {obj.__class__.__name__}.")
