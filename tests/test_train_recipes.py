@@ -6,12 +6,14 @@ import signal
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import lockstep
 from lockstep import assert_lockstep
 import minitorch_cv
 from cifar_helpers import single_thread, write_cifar_folder  # noqa: F401
-import train_cifar  # noqa: E402  (examples/, put on the path by cifar_helpers)
+import predict  # noqa: E402  (examples/, put on the path by cifar_helpers)
+import train_cifar  # noqa: E402
 from cifar_training import loop, recipes  # noqa: E402
 from reference.convert import to_torch
 
@@ -85,6 +87,11 @@ def test_resnet20_one_cycle_resumes_bit_identically_and_matches_torch(data_dir, 
     # (float64 stays at 1e-16: test_recipe_steps_match_torch_in_float64); bounds of tests/lockstep.py
     np.testing.assert_allclose(ours[0], theirs[0], rtol=lockstep.EARLY_RTOL)
     np.testing.assert_allclose(ours, theirs, rtol=lockstep.FLOORS["steps"])
+    image = tmp_path / "a.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)).save(image)
+    for path in (whole / "checkpoint.npz", on_torch / "checkpoint.pth"):   # ResNet-20, CIFAR-normalized input
+        probabilities = [predict.predict([str(image)], str(path), backend) for backend in ("numpy", "torch")]
+        np.testing.assert_allclose(probabilities[0], probabilities[1], rtol=1e-4, atol=1e-6)
     checkpoint = torch.load(on_torch / "checkpoint.pth", weights_only=True)
     assert checkpoint["scheduler"]["_last_lr"] == saved["scheduler"]["_last_lr"]
     assert checkpoint["optimizer"]["param_groups"][0]["momentum"] == saved["optimizer"]["param_groups"][0]["momentum"]
