@@ -51,7 +51,8 @@ class TensorBoardLog:
         """The recipe and the last epoch's test metrics in the hparams tab; then close."""
         record = self.last_record
         if record is not None:
-            hparams = {key: value for key, value in recipe.items() if value is not None}
+            hparams = {key: str(value) if isinstance(value, list) else value   # e.g. milestones
+                       for key, value in recipe.items() if value is not None}
             hparams["backend"] = backend_name
             self.writer.add_hparams(hparams, {"hparam/test_accuracy": record["test_acc"],
                                               "hparam/test_loss": record["test_loss"]},
