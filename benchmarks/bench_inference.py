@@ -28,9 +28,8 @@ def make_predict(name, model, images):
     return predict
 
 
-def measure_inference(args, batch, threads):
-    images, _ = random_batch(batch)
-    models = build_models()
+def prediction_cases(models, images, tolerance=LOGIT_TOLERANCE):
+    """(timed cases, errors, logit check) for each backend's model predicting ``images``."""
     cases, errors, logits = {}, {}, {}
     for name in BACKEND_NAMES:
         try:
@@ -42,7 +41,13 @@ def measure_inference(args, batch, threads):
     check = {}
     if len(logits) == 2:
         check["max_logit_diff"] = float(np.max(np.abs(logits[OURS] - logits[THEIRS])))
-        check["agree"] = check["max_logit_diff"] <= LOGIT_TOLERANCE
+        check["agree"] = check["max_logit_diff"] <= tolerance
+    return cases, errors, check
+
+
+def measure_inference(args, batch, threads):
+    images, _ = random_batch(batch)
+    cases, errors, check = prediction_cases(build_models(), images)
     results = {**errors, **interleaved(cases, args.repeats, args.warmup, args.min_sample)}
     row = comparison_row(results, case=f"inference batch {batch}", batch=batch, threads=threads, check=check)
     add_images_per_s(row, batch)

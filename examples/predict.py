@@ -8,6 +8,7 @@ checkpoint's own (``.npz``: numpy, ``.pth``: torch); ``--backend`` runs it on th
 """
 import argparse
 import os
+import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # repository root
@@ -78,7 +79,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         probabilities = predict(args.images, args.checkpoint, args.backend)
-    except (OSError, RuntimeError, ValueError) as error:
+    except (OSError, RuntimeError, ValueError, TypeError, pickle.UnpicklingError) as error:
         parser.exit(1, f"predict.py: error: {error}\n")
     for path, probs in zip(args.images, probabilities):
         top = np.argsort(-probs, kind="stable")[:3]

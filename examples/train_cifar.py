@@ -1,4 +1,4 @@
-"""Train the tutorial's CIFAR10CNN on CIFAR-10 with minitorch_cv (``--backend numpy``) or PyTorch.
+"""Train a CIFAR-10 model (the tutorial's CIFAR10CNN by default) with minitorch_cv (``--backend numpy``) or PyTorch.
 
 Both backends start from the same weights (drawn by minitorch_cv from ``--seed``) and see the
 same batches in the same order, so their losses can be compared step by step. Each epoch
@@ -9,6 +9,12 @@ after the current batch; ``--resume`` continues from it.
     python examples/train_cifar.py --backend numpy --data-dir ../shared/data
     python examples/train_cifar.py --backend torch --data-dir ../shared/data
     mpiexec -n 2 python -m mpi4py examples/train_cifar.py --distributed --threads 1 --data-dir ../shared/data
+
+He et al.'s ResNet-20 with a one-cycle schedule (see README for the paper's schedule)::
+
+    python examples/train_cifar.py --model resnet20 --epochs 30 --batch-size 128 --lr 0.1 --momentum 0.9 \
+        --nesterov --weight-decay 5e-4 --scheduler onecycle --max-lr 0.1 --pct-start 0.15 --augment \
+        --normalize cifar --data-dir ../shared/data
 """
 import argparse
 import os
@@ -22,16 +28,20 @@ from tqdm import tqdm  # noqa: E402
 import minitorch_cv  # noqa: E402
 from cifar_training import data  # noqa: E402
 from cifar_training import distributed as parallel  # noqa: E402
+from cifar_training import recipes  # noqa: E402
+from cifar_training.recipes import Training  # noqa: E402
 from cifar_training.backends import BACKENDS, Backend, initial_state  # noqa: E402
 from cifar_training.loop import Progress, train_epoch  # noqa: E402
 from cifar_training.run_folder import RunFolder, StopOnInterrupt  # noqa: E402
+from cifar_training.tensorboard_log import NoLog, TensorBoardLog  # noqa: E402
 from minitorch_cv.models import ACTIVATIONS  # noqa: E402
 from minitorch_cv.threads import default_num_threads  # noqa: E402
 
 # What makes a run what it is: fixed when the run starts, read back from the checkpoint on
-# --resume. The tutorial's recipe: 20 epochs, batch 64, SGD lr 0.01, no momentum.
+# --resume. The tutorial's recipe: 20 epochs, batch 64, SGD lr 0.01, no momentum, its CNN, no
+# schedule (recipes.DEFAULTS). schedule_epochs: the --epochs a schedule spans, fixed at the start.
 RECIPE_DEFAULTS = dict(batch_size=64, lr=0.01, momentum=0.0, weight_decay=0.0, activation="none",
-                       augment=False, seed=0, limit_train=None, limit_test=None)
+                       augment=False, seed=0, limit_train=None, limit_test=None, **recipes.DEFAULTS)
 INTERRUPTED = 130
 
 
@@ -41,9 +51,9 @@ def build_parser():
                         help="numpy: minitorch_cv; torch: PyTorch (default numpy)")
     parser.add_argument("--epochs", type=int, default=20, help="total epochs of the run (default 20)")
     parser.add_argument("--batch-size", type=int, help="default 64")
-    parser.add_argument("--lr", type=float, help="SGD learning rate (default 0.01)")
-    parser.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
-    parser.add_argument("--weight-decay", type=float, help="SGD weight decay (default 0)")
+    parser.add_argument("--lr", type=float, help="learning rate (default 0.01)")
+    parser.add_argument("--momentum", type=float, help="SGD/RMSprop momentum (default 0)")
+    parser.add_argument("--weight-decay", type=float, help="weight decay (default 0)")
     parser.add_argument("--activation", choices=ACTIVATIONS,
                         help="none: the tutorial's model; relu: a ReLU after each convolution")
     parser.add_argument("--augment", action="store_true", default=None,
@@ -58,8 +68,12 @@ def build_parser():
                                                                  "if it is not there")
     parser.add_argument("--out", help="run folder (default runs/BACKEND-ACTIVATION[-augment]-seedN)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                        help="log to TensorBoard in DIR (default OUT/tensorboard); view with "
+                             "tensorboard --logdir DIR")
     parser.add_argument("--threads", type=int, default=default_num_threads(),
                         help="threads for minitorch_cv kernels and PyTorch (default: all cores)")
+    recipes.add_arguments(parser)
     parallel.add_arguments(parser)
     return parser
 
@@ -68,12 +82,13 @@ def resolve_recipe(args, parser, saved=None):
     """The run's recipe: explicit options over the defaults, or the saved recipe on --resume."""
     given = {key: getattr(args, key) for key in RECIPE_DEFAULTS if getattr(args, key) is not None}
     if saved is None:
-        return {**RECIPE_DEFAULTS, **given}
+        return {**RECIPE_DEFAULTS, **given, "schedule_epochs": args.epochs}
+    saved = {**RECIPE_DEFAULTS, "schedule_epochs": args.epochs, **saved}   # older runs: the defaults
     clashes = [f"--{k.replace('_', '-')} {v} (the run has {saved[k]})"
                for k, v in given.items() if v != saved[k]]
     if clashes:
         parser.error("--resume continues a run with its own settings; drop " + ", ".join(clashes))
-    return {key: saved[key] for key in RECIPE_DEFAULTS}
+    return {key: saved[key] for key in [*RECIPE_DEFAULTS, "schedule_epochs"]}
 
 
 def check_recipe(recipe, parser):
@@ -83,11 +98,14 @@ def check_recipe(recipe, parser):
     for key in ("lr", "momentum", "weight_decay"):
         if recipe[key] < 0:
             parser.error(f"--{key.replace('_', '-')} must not be negative, got {recipe[key]}")
+    for problem in recipes.check(recipe):
+        parser.error(problem)
 
 
 def default_out(args):
     augment = "-augment" if args.augment else ""
-    return os.path.join("runs", f"{args.backend}-{args.activation or 'none'}{augment}-seed{args.seed or 0}")
+    model = args.activation or "none" if args.model in (None, "cifar10cnn") else args.model
+    return os.path.join("runs", f"{args.backend}-{model}{augment}-seed{args.seed or 0}")
 
 
 def main(argv=None):
@@ -114,62 +132,78 @@ def main(argv=None):
         recipe = resolve_recipe(args, parser)
         check_recipe(recipe, parser)
         checkpoint, progress = None, Progress()
-    model, criterion, optimizer = build_training(backend, recipe, checkpoint)
+    if args.epochs > recipe["schedule_epochs"] and recipe["scheduler"] == "onecycle":
+        parser.error(f"--epochs {args.epochs}: the run's one-cycle schedule ends after epoch "
+                     f"{recipe['schedule_epochs']}")
     augment_generator = minitorch_cv.Generator() if recipe["augment"] else None
     try:
         train_set = data.cifar_split(args.data_dir, True, recipe["limit_train"], augment_generator,
-                                     args.download)
-        test_set = data.cifar_split(args.data_dir, False, recipe["limit_test"], None, args.download)
+                                     args.download, recipe["normalize"])
+        test_set = data.cifar_split(args.data_dir, False, recipe["limit_test"], None, args.download,
+                                    recipe["normalize"])
     except (OSError, RuntimeError) as error:
         parser.exit(1, f"train_cifar.py: error: {error}\n")
+    model, criterion, optimizer = build_training(
+        backend, recipe, checkpoint, data.batches_per_epoch(len(train_set), recipe["batch_size"]))
     if group.is_main:
         run.create()
     print(f"{backend.name} backend, {args.threads} threads, {group.world} process(es), {len(train_set)} training and "
           f"{len(test_set)} test images, run folder {run.path}")
+    log = NoLog() if args.tensorboard is None else TensorBoardLog(
+        args.tensorboard or os.path.join(run.path, "tensorboard"),
+        data.batches_per_epoch(len(train_set), recipe["batch_size"]), progress)
     with StopOnInterrupt() as stop:
         while progress.epoch < args.epochs:
             finished = run_epoch(backend, model, criterion, optimizer, train_set, test_set,
-                                 recipe, args, progress, augment_generator, run, stop, group)
+                                 recipe, args, progress, augment_generator, run, stop, group, log)
             if not finished:
                 if group.is_main:
                     run.save(model, optimizer, progress, recipe)
+                log.close()
                 print(f"stopped in epoch {progress.epoch + 1} after batch {progress.step}; saved "
                       f"{run.checkpoint}; continue with --resume --out {run.path}")
                 return INTERRUPTED
+            optimizer.end_epoch()
             progress = progress.next_epoch()
             if group.is_main:
                 run.save(model, optimizer, progress, recipe)
+    log.finish(recipe, backend.name)
     print(f"done after epoch {progress.epoch}; weights in {run.checkpoint}")
     return 0
 
 
-def build_training(backend, recipe, checkpoint):
-    """Model, loss and SGD optimizer: fresh from the seed, or restored from ``checkpoint``."""
+def build_training(backend, recipe, checkpoint, batches_per_epoch):
+    """Model, loss and ``Training`` (optimizer and schedule): fresh from the seed, or restored
+    from ``checkpoint`` with the random state it saved."""
     if checkpoint is None:
-        state = backend.from_minitorch(initial_state(recipe["seed"], recipe["activation"]))
+        state = backend.from_minitorch(initial_state(recipe["seed"], recipe["activation"], recipe["model"]))
     else:
         state = checkpoint["model"]
-    model = backend.build_model(recipe["activation"], state)
-    criterion = backend.lib.nn.CrossEntropyLoss()
-    optimizer = backend.lib.optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"],
-                                      weight_decay=recipe["weight_decay"])
+    model = backend.build_model(recipe["activation"], state, recipe["model"])
+    criterion = recipes.build_criterion(backend.lib, recipe)
+    optimizer = recipes.build_optimizer(backend.lib, recipe, model.parameters())
+    scheduler = recipes.build_scheduler(backend.lib, recipe, optimizer, batches_per_epoch)
+    training = Training(backend.lib, recipe, optimizer, scheduler)
     if checkpoint is not None:
-        optimizer.load_state_dict(checkpoint["optimizer"])
-    return model, criterion, optimizer
+        training.load(checkpoint["optimizer"], checkpoint.get("scheduler"))
+        if checkpoint.get("rng") is not None:
+            backend.lib.set_rng_state(checkpoint["rng"])
+    return model, criterion, training
 
 
 def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe, args, progress,
-              augment_generator, run, stop, group):
+              augment_generator, run, stop, group, log):
     """Train the rest of the current epoch, then evaluate and log it; False if Ctrl-C stopped it."""
     epoch, batch_size = progress.epoch, recipe["batch_size"]
-    batches = data.train_batches(train_set, batch_size, recipe["seed"], epoch, progress.step,
-                                 augment_generator)
+    batches = log.batches(data.train_batches(train_set, batch_size, recipe["seed"], epoch,
+                                             progress.step, augment_generator))
     bar = tqdm(total=data.batches_per_epoch(len(train_set), batch_size), initial=progress.step,
                desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch", leave=False, disable=None)
 
     def on_step(progress, loss):
         if group.is_main:
             run.append(run.steps, {"epoch": epoch + 1, "step": progress.step, "loss": loss})
+        log.step(progress, loss)
         bar.set_postfix(loss=f"{progress.loss_sum / progress.seen:.4f}",
                         img_s=f"{progress.seen / max(progress.seconds, 1e-9):.0f}", refresh=False)
         bar.update()
@@ -189,9 +223,11 @@ def run_epoch(backend, model, criterion, optimizer, train_set, test_set, recipe,
               "test_acc": test_acc, "epoch_seconds": progress.seconds + eval_seconds,
               "train_seconds": progress.seconds, "eval_seconds": eval_seconds,
               "images_per_second": progress.seen / progress.seconds, "backend": backend.name,
+              "last_lr": optimizer.param_groups[0]["lr"],
               "threads": args.threads, **group.record(), **recipe}
     if group.is_main:
         run.append(run.metrics, record)
+    log.epoch(record, model, optimizer)
     print(f"epoch {epoch + 1:>3}/{args.epochs}  train loss {record['train_loss']:.4f} "
           f"acc {100 * record['train_acc']:5.2f}%  test loss {test_loss:.4f} acc {100 * test_acc:5.2f}%  "
           f"{record['epoch_seconds']:6.1f} s ({record['images_per_second']:.0f} img/s)", flush=True)

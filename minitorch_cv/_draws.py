@@ -25,7 +25,17 @@ def _vector_build():
     return bool(features.get("avx2") and features.get("fma"))
 
 
+def _intel_cpu():
+    """torch's official x86 builds draw ``bernoulli_(p)`` through MKL on Intel CPUs only."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return "GenuineIntel" in info.read()
+    except OSError:
+        return False
+
+
 VECTOR_BUILD = _vector_build()
+MKL_BERNOULLI = _intel_cpu()
 
 
 def _memory_order(like):
@@ -74,9 +84,7 @@ def normal(like, mean=0.0, std=1.0, generator=None):
         else:
             dist.normal_fill64(generator.words(2 * (n + extra)), flat, float(mean), float(std))
         return flat.reshape(like.shape)
-    fresh = n - (1 if generator._normal[0] and n else 0)
-    words = generator.words(4 * ((fresh + 1) // 2))
-    dist.normal_pairs(words, generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
+    dist.normal_pairs(_pair_words(generator, n), generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
     return _shaped(flat, like)
 
 
@@ -130,11 +138,15 @@ def permutation(n, generator=None):
 
 
 def bernoulli_scalar(like, p, generator=None):
-    """``bernoulli_(p)`` with a number ``p``, as torch's kernel without MKL (torch on AMD CPUs and
-    MKL-free builds; torch on Intel CPUs uses MKL's own stream, see README)."""
+    """``bernoulli_(p)`` with a number ``p`` (dropout's masks): on Intel CPUs torch's MKL path (one
+    32-bit word seeds an MCG31 stream, elements in memory order), elsewhere its own kernel (a
+    53-bit uniform per element below ``p``)."""
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     flat = np.empty(like.size, np.bool_)
+    if MKL_BERNOULLI:  # torch fills a contiguous buffer, then copies it in: C order, not memory order
+        dist.bernoulli_mcg31(int(resolve(generator).words(1)[0]), flat, np.float32(p))
+        return flat.astype(like.dtype).reshape(like.shape)
     dist.bernoulli_scalar(resolve(generator).words(2 * like.size), flat, float(p))
     return _shaped(flat.astype(like.dtype), like)
 
@@ -157,11 +169,73 @@ def bernoulli_probs(like, probs, generator=None):
     return _shaped(flat.astype(like.dtype), like)
 
 
+def _doubles(like, generator, fill, *args):
+    """torch's ``<double>`` distributions: ``fill`` maps two words per element to a double, which is
+    then cast to the tensor's dtype."""
+    flat = np.empty(like.size, np.float64)
+    fill(resolve(generator).words(2 * like.size), flat, *args)
+    return _shaped(flat.astype(like.dtype), like)
+
+
+def _pair_words(generator, count):
+    """The words the element-by-element normal path needs for ``count`` values (four per pair;
+    a cached half covers the first value)."""
+    fresh = count - (1 if generator._normal[0] and count else 0)
+    return generator.words(4 * ((fresh + 1) // 2))
+
+
 def exponential(like, rate=1.0, generator=None):
     """``exponential_(lambd)``: -log(1 - u) / lambd on a 53-bit uniform (computed in double)."""
     _float_kind(like, "exponential")
     if rate <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={rate}")
-    flat = np.empty(like.size, np.float64)
-    dist.exponential(resolve(generator).words(2 * like.size), flat, float(rate))
+    return _doubles(like, generator, dist.exponential, float(rate))
+
+
+def cauchy(like, median=0.0, sigma=1.0, generator=None):
+    """``cauchy_(median, sigma)``, computed in double as torch does."""
+    _float_kind(like, "cauchy")
+    return _doubles(like, generator, dist.cauchy, float(median), float(sigma), VECTOR_BUILD)
+
+
+def geometric(like, p, generator=None):
+    """``geometric_(p)``: the number of Bernoulli(p) trials up to the first success."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _doubles(like, generator, dist.geometric, float(p))
+
+
+def log_normal(like, mean=1.0, std=2.0, generator=None):
+    """``log_normal_(mean, std)``: exp of torch's element-path normal draws (with the cached half)."""
+    _float_kind(like, "log_normal")
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    generator, flat = resolve(generator), np.empty(like.size, np.float64)
+    dist.normal_pairs(_pair_words(generator, like.size), generator._normal, flat, float(mean), float(std), VECTOR_BUILD)
+    dist.exp_in_place(flat)
     return _shaped(flat.astype(like.dtype), like)
+
+
+def multinomial(probs, count, replacement=False, generator=None):
+    """``multinomial(probs, count, replacement)`` as int64 indices, rows of ``probs`` (1-D or 2-D)
+    sampled independently: without replacement (or one sample) torch's exponential trick,
+    ``topk(p / Exp(1), count)``; with replacement inverse-CDF sampling on 53-bit uniforms."""
+    probs = np.asarray(probs)
+    rows = np.atleast_2d(probs)
+    if probs.ndim not in (1, 2) or probs.dtype.kind != "f":
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim float tensor, got {probs.ndim} dims of {probs.dtype}")
+    if rows.size and (rows.min() < 0 or not np.isfinite(rows).all()):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and count > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement or count == 1:
+        keys = rows / exponential(rows, 1.0, generator)
+        order = np.argsort(-keys, axis=1, kind="stable")[:, :count]
+    else:
+        cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+        cumulative /= cumulative[:, -1:]
+        order = np.empty((rows.shape[0], count), np.int64)
+        dist.multinomial_rows(resolve(generator).words(2 * order.size), cumulative.astype(np.float64), order)
+    return order.reshape(probs.shape[:-1] + (count,)).astype(np.int64)

@@ -113,6 +113,8 @@ def _with_suffixes(text, suffixes, indent):
 def tensor_repr(tensor):
     """``tensor([[1., 2.]], requires_grad=True)``, character for character as torch."""
     values = tensor._data
+    if values.dtype.kind == "V":
+        values = values.astype(np.float32)
     prefix = "tensor("
     indent = len(prefix)
     dtype = tensor.dtype

@@ -5,7 +5,9 @@ gradient) the new values are written into the existing array, so views and ``.da
 them. Inside the graph (the tensor or the other operand requires grad, grad mode on) the
 result is computed out of place and becomes the tensor's value and ``grad_fn``, so
 ``out += identity`` in a residual block backpropagates into both. As in torch, a leaf that
-requires grad refuses in-place changes while grad mode is on.
+requires grad refuses in-place changes while grad mode is on. Every in-place change increments
+the tensor's version counter (shared with ``detach()`` aliases), which lets the backward refuse
+to use a saved tensor that was changed after an op saved it (see ``autograd/function.py``).
 """
 import numpy as np
 
@@ -50,14 +52,34 @@ class TensorInPlace:
         if self._tracking(*others):
             result = cast(result, self.dtype)
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            self._bump_version()
+            self._adopt_saved_output(result)
         else:
             self._write(result._data)
         return self
+
+    def _bump_version(self):
+        self._version_counter[0] += 1
+
+    def _adopt_saved_output(self, result):
+        """Fix the versions the op that computed this tensor's new value recorded.
+
+        A saved output (ReLU saves one) is now this tensor, at its new version. A saved old
+        value of this tensor (``x.mul_(w)`` needs it for w's gradient) stays intact, since the
+        update was computed out of place, so it no longer follows this tensor's counter.
+        """
+        node = result.grad_fn
+        for entry in node.saved_versions if node is not None else ():
+            if entry[0] is result._version_counter:
+                entry[0], entry[1] = self._version_counter, self._version_counter[0]
+            elif entry[0] is self._version_counter:
+                entry[0] = [entry[1]]
 
     def _write(self, values):
         if not self._data.flags.writeable:
             raise RuntimeError("in-place update of a tensor whose memory is read-only (an expanded view); "
                                "make a copy with .clone() first")
+        self._bump_version()
         try:
             self._data[...] = values
         except ValueError:
@@ -73,8 +95,8 @@ class TensorInPlace:
     def mul_(self, other):
         return self._update(self * other, other)
 
-    def div_(self, other):
-        return self._update(self / other, other)
+    def div_(self, other, rounding_mode=None):
+        return self._update(self.div(other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent):
         return self._update(self ** exponent, exponent)
@@ -131,6 +153,7 @@ class TensorInPlace:
         if self._tracking():
             self._data = np.array(np.broadcast_to(values, self._data.shape), dtype=self._data.dtype)
             self.grad_fn, self._requires_grad = None, False
+            self._bump_version()
         else:
             self._write(values)
         return self
@@ -155,6 +178,7 @@ class TensorInPlace:
             result = shape_ops.expand(Cast.apply(src, dtype=self._data.dtype) if src.dtype is not self.dtype
                                       else ew.Clone.apply(src), tuple(self.shape))
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
+            self._bump_version()
             return self
         self._write(np.broadcast_to(src._data, self._data.shape))
         return self
@@ -182,6 +206,15 @@ class TensorInPlace:
     def exponential_(self, lambd=1.0, generator=None):
         return self._overwrite(_draws.exponential(self._data, lambd, generator))
 
+    def cauchy_(self, median=0.0, sigma=1.0, generator=None):
+        return self._overwrite(_draws.cauchy(self._data, median, sigma, generator))
+
+    def log_normal_(self, mean=1.0, std=2.0, generator=None):
+        return self._overwrite(_draws.log_normal(self._data, mean, std, generator))
+
+    def geometric_(self, p, generator=None):
+        return self._overwrite(_draws.geometric(self._data, p, generator))
+
     def __setitem__(self, index, value):
         index = shape_ops.raw_index(index)
         value = operand(np.asarray(value) if isinstance(value, (list, tuple)) else value)
@@ -190,8 +223,10 @@ class TensorInPlace:
                 value = cast(value, self.dtype)
             result = shape_ops.SetItem.apply(self, value, index=index)
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
+            self._bump_version()
             return
         values = value._data if hasattr(value, "_data") else value
+        self._bump_version()
         try:
             self._data[index] = values
         except ValueError as error:

@@ -8,12 +8,31 @@ from . import _dtype
 from .autograd.function import tensor_type
 from .ops import elementwise as ew
 from .ops import linalg, reduce, shape as shape_ops
-from .ops.promotion import as_float, binary, bitwise, compare, floor_divide
+from .ops import binary_math as bm
+from .ops.promotion import as_float, binary, compare
 
 
 def _wrap(array):
     """A plain Tensor (never a Parameter) around a result array."""
     return tensor_type()._wrap(array)
+
+
+def _logical_dtype(tensor):
+    """all/any give bool, except uint8 in, uint8 out (torch's legacy rule)."""
+    return np.uint8 if tensor.dtype is _dtype.uint8 else np.bool_
+
+
+def _view_dtype(tensor, dtype):
+    """``view(dtype)``: the same bytes read as another dtype (the last dim rescales), no gradient."""
+    data = tensor._data
+    if dtype.itemsize != data.itemsize and (data.ndim == 0 or not data.flags.c_contiguous):
+        raise RuntimeError("self.dim() cannot be 0 to view a different element size unless it is contiguous "
+                           f"and has a last dimension; got shape {list(data.shape)}")
+    if data.ndim and (data.shape[-1] * data.itemsize) % dtype.itemsize:
+        raise RuntimeError(f"self.size(-1) must be divisible by {dtype.itemsize // data.itemsize} to view "
+                           f"{tensor.dtype.type_name} as {dtype.type_name} (different element sizes), but got "
+                           f"{data.shape[-1]}")
+    return _wrap(data.view(dtype.numpy))
 
 
 class TensorMath:
@@ -45,16 +64,16 @@ class TensorMath:
         return binary(ew.Div, other, self, float_result=True)
 
     def __floordiv__(self, other):
-        return floor_divide(self, other)
+        return bm.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return floor_divide(other, self)
+        return bm.floor_divide(other, self)
 
     def __mod__(self, other):
-        return binary(ew.Remainder, self, other)
+        return bm.remainder(self, other)
 
     def __rmod__(self, other):
-        return binary(ew.Remainder, other, self)
+        return bm.remainder(other, self)
 
     def __pow__(self, exponent):
         return ew.power(self, exponent)
@@ -91,8 +110,8 @@ class TensorMath:
         if rounding_mode is None:
             return self / other
         if rounding_mode in ("floor", "trunc"):
-            return floor_divide(self, other, rounding_mode)
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+            return bm.rounded_div(self, other, rounding_mode)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found {rounding_mode!r}")
 
     true_divide = divide = div
@@ -100,7 +119,7 @@ class TensorMath:
     subtract = sub
 
     def floor_divide(self, other):
-        return floor_divide(self, other)
+        return bm.floor_divide(self, other)
 
     def remainder(self, other):
         return self % other
@@ -183,18 +202,16 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __invert__(self):
-        if self.dtype.is_floating_point:
-            raise TypeError("~ (bitwise_not) is only supported for bool and integer tensors")
-        return _wrap(np.invert(self._data))
+        return bm.bitwise_not(self)
 
     def __and__(self, other):
-        return bitwise(np.bitwise_and, self, other)
+        return bm.integer_binary(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return bitwise(np.bitwise_or, self, other)
+        return bm.integer_binary(np.bitwise_or, self, other)
 
     def __xor__(self, other):
-        return bitwise(np.bitwise_xor, self, other)
+        return bm.integer_binary(np.bitwise_xor, self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -205,8 +222,7 @@ class TensorMath:
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        other = other._data if hasattr(other, "_data") else other
-        return bool(np.allclose(self._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(bm.isclose(self, other, rtol, atol, equal_nan)._data.all())
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
@@ -220,12 +236,12 @@ class TensorMath:
     @reduce.axis_alias
     def all(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     @reduce.axis_alias
     def any(self, dim=None, keepdim=False):
         axes = reduce.dims(dim, self.ndim) if dim is not None else None
-        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim)))
+        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=keepdim), dtype=_logical_dtype(self)))
 
     # ----- reductions -----
     @reduce.axis_alias
@@ -276,7 +292,7 @@ class TensorMath:
 
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-            raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+            return _view_dtype(self, shape[0])
         return shape_ops.reshape(self, shape)
 
     def view_as(self, other):

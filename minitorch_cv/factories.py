@@ -94,14 +94,24 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
 def randperm(n, dtype=None, generator=None, requires_grad=False, device=None):
     """A random permutation of 0..n-1 (int64), torch's for the same seed."""
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     return _make(_draws.permutation(int(n), generator), dtype, requires_grad, device)
 
 
-def normal(mean, std, size, generator=None, dtype=None, requires_grad=False, device=None):
-    """``torch.normal(mean, std, size)`` with number ``mean`` and ``std``."""
-    like = np.empty(_size((size,)), _float_dtype(dtype, "normal"))
-    return _make(_draws.normal(like, mean, std, generator), dtype, requires_grad, device)
+def normal(mean, std=1.0, size=None, generator=None, dtype=None, requires_grad=False, device=None):
+    """``torch.normal``: numbers ``mean`` and ``std`` with a ``size``, or tensors (broadcast together)
+    as torch computes them: standard normals scaled by ``std``, then ``mean`` added."""
+    if not (hasattr(mean, "_data") or hasattr(std, "_data")):
+        like = np.empty(_size((size,)), _float_dtype(dtype, "normal"))
+        return _make(_draws.normal(like, mean, std, generator), dtype, requires_grad, device)
+    mean_data, std_data = (getattr(v, "_data", v) for v in (mean, std))
+    result_dtype = np.result_type(*(v for v in (mean_data, std_data) if isinstance(v, np.ndarray)))
+    like = np.empty(np.broadcast_shapes(np.shape(mean_data), np.shape(std_data)), result_dtype)
+    if hasattr(std, "_data"):
+        values = _draws.normal(like, 0.0, 1.0, generator) * std_data + mean_data
+    else:
+        values = _draws.normal(like, 0.0, std, generator) + mean_data
+    return _make(values.astype(result_dtype), dtype, requires_grad, device)
 
 
 def bernoulli(input, p=None, generator=None):
@@ -109,6 +119,11 @@ def bernoulli(input, p=None, generator=None):
     if p is not None:
         return _make(_draws.bernoulli_scalar(input._data, p, generator), None, False, None)
     return _make(_draws.bernoulli_probs(input._data, input._data, generator), None, False, None)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Indices drawn from each row of the (unnormalised) probabilities ``input``, as torch draws them."""
+    return _make(_draws.multinomial(input._data, int(num_samples), replacement, generator), None, False, None)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -127,6 +142,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if as_dtype(dtype) is _dtype.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     data = np.linspace(start, end, steps).astype(_float_dtype(dtype))
     return _make(data, dtype, requires_grad, device)
 

@@ -109,7 +109,10 @@ def stack(tensors, dim=0):
     return _shape_ops.stack(tensors, dim)
 
 
-def where(condition, a, b):
+def where(condition, a=None, b=None):
+    """``where(condition, a, b)`` chooses elementwise; ``where(condition)`` is ``nonzero(as_tuple=True)``."""
+    if a is None and b is None:
+        return condition.nonzero(as_tuple=True)
     return _elementwise.where(condition, a, b)
 
 

@@ -7,6 +7,7 @@ normal sample, kept in plain NumPy arrays that the numba kernels advance in plac
 that wants NumPy's API (random transforms); it is seeded from the same seed but is not torch's
 stream.
 """
+import contextlib
 import os
 
 import numpy as np
@@ -40,11 +41,12 @@ class Generator:
 
     def manual_seed(self, seed):
         """Seed as torch does (any int in [-2**63, 2**64)); clears the cached normal sample."""
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        try:
             seed = int(seed)
-        seed = int(seed)
+        except (TypeError, ValueError):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}") from None
         if not -(1 << 63) <= seed <= _U64:
-            raise RuntimeError(f"Overflow when unpacking long long: seed {seed} must be in [-2**63, 2**64)")
+            raise ValueError(f"Overflow when unpacking long long: seed {seed} must be in [-2**63, 2**64)")
         self._seed = seed & _U64
         mt19937.seed(self._mt, self._ctl, self._seed & 0xFFFFFFFF)
         self._normal[:] = 0.0
@@ -131,6 +133,19 @@ def get_rng_state():
 
 def set_rng_state(new_state):
     default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type=None):
+    """Run a block without disturbing the global generator: its state comes back afterwards."""
+    if not enabled:
+        yield
+        return
+    state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
 
 
 def resolve(generator=None):

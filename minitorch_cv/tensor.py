@@ -13,8 +13,10 @@ import numpy as np
 from . import _dtype
 from ._dtype import as_dtype, from_numpy_dtype
 from ._printing import tensor_repr
+from ._tensor_indexing import TensorIndexing
 from ._tensor_inplace import TensorInPlace
 from ._tensor_math import TensorMath
+from ._tensor_more_math import TensorMoreMath
 from .autograd.engine import run_backward
 from .device import device as _device
 from .ops.promotion import Cast
@@ -37,7 +39,7 @@ class Size(tuple):
         return f"minitorch_cv.Size({list(self)})"
 
 
-class Tensor(TensorMath, TensorInPlace):
+class Tensor(TensorMath, TensorInPlace, TensorMoreMath, TensorIndexing):
     """An n-dimensional array that can record the ops applied to it and backpropagate."""
 
     __array_priority__ = 1000
@@ -65,6 +67,7 @@ class Tensor(TensorMath, TensorInPlace):
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._version_counter = [0]
         self.requires_grad = requires_grad
 
     @classmethod
@@ -77,6 +80,7 @@ class Tensor(TensorMath, TensorInPlace):
         t.grad = None
         t.grad_fn = None
         t._requires_grad = False
+        t._version_counter = [0]
         if requires_grad:
             t.requires_grad = True
         return t
@@ -146,9 +150,16 @@ class Tensor(TensorMath, TensorInPlace):
                                    f"and output[0] has a shape of {self.shape}.")
         run_backward(self, grad, retain_graph=bool(retain_graph))
 
+    @property
+    def _version(self):
+        """How many in-place changes this tensor (and its detached aliases) has seen, as in torch."""
+        return self._version_counter[0]
+
     def detach(self):
-        """A tensor sharing this one's memory, cut from the graph."""
-        return Tensor._wrap(self._data)
+        """A tensor sharing this one's memory (and version counter), cut from the graph."""
+        detached = Tensor._wrap(self._data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def detach_(self):
         self.grad_fn = None
@@ -328,6 +339,24 @@ class Tensor(TensorMath, TensorInPlace):
     def bool(self):
         return self._convert(_dtype.bool_)
 
+    def int(self):
+        return self._convert(_dtype.int32)
+
+    def short(self):
+        return self._convert(_dtype.int16)
+
+    def char(self):
+        return self._convert(_dtype.int8)
+
+    def byte(self):
+        return self._convert(_dtype.uint8)
+
+    def half(self):
+        return self._convert(_dtype.float16)
+
+    def bfloat16(self):
+        return self._convert(_dtype.as_dtype("bfloat16"))
+
     def type(self, dtype=None):
         """Without arguments the type name (``'minitorch_cv.FloatTensor'``); else ``to(dtype)``."""
         if dtype is None:
@@ -370,7 +399,7 @@ class Tensor(TensorMath, TensorInPlace):
         return self
 
 
-_TYPE_FROM_NAME = {d.type_name: d for d in (_dtype.float32, _dtype.float64, _dtype.int64, _dtype.bool_)}
+_TYPE_FROM_NAME = {d.type_name: d for d in _dtype.ALL}
 
 
 def _to_array(data, dtype=None):
@@ -385,7 +414,7 @@ def _to_array(data, dtype=None):
         except ValueError as error:
             raise ValueError(f"can't build a tensor from ragged nested sequences: every list at one "
                              f"depth must have the same length ({error})") from None
-    if array.dtype.kind in "OUSVM":
+    if array.dtype not in _dtype._FROM_NUMPY and array.dtype.kind in "OUSVM":
         raise TypeError(f"can't build a tensor from {type(data).__name__} holding "
                         f"{'objects' if array.dtype.kind == 'O' else array.dtype} values; "
                         "expected numbers, bools, nested lists of them, arrays or tensors")
@@ -416,10 +445,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def from_numpy(array):
-    """A tensor sharing memory with ``array`` (float32/64, int64, bool).
+    """A tensor sharing memory with ``array`` (bool, uint8, int8/16/32/64, float16/32/64).
 
-    Other integer types (uint8 images, int32 labels) and float16 are converted to int64 or
-    float32 in a copy, since minitorch_cv has no such dtypes; the copy does not share memory.
+    Other integer types (uint16, uint32, uint64) are converted to int64 in a copy that does not
+    share memory.
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")

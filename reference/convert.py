@@ -2,7 +2,8 @@
 
 State_dict keys are the same in both libraries, so conversion only swaps the tensor type,
 recursively through dicts, lists and tuples (a training checkpoint with optimizer state
-converts as a whole). Tensors are copied, never shared.
+converts as a whole). Tensors are copied, never shared. Files need no torch at all:
+``minitorch_cv.load`` reads both formats and ``minitorch_cv.save`` writes the one a suffix names.
 
 Command line::
 
@@ -10,6 +11,7 @@ Command line::
 """
 import argparse
 import os
+import pickle
 import tempfile
 from collections import OrderedDict
 
@@ -73,19 +75,18 @@ def save_torch_file(obj, path):
 
 
 def load_any(path, backend):
-    """Read a ``.npz`` or ``.pth`` file and return its content with ``backend``'s tensors."""
-    content = minitorch_cv.load(path) if format_of(path) == "numpy" else load_torch_file(path)
-    return to_minitorch(content) if backend == "numpy" else to_torch(content)
+    """Read a ``.npz`` or ``.pth`` file (by ``minitorch_cv.load``) with ``backend``'s tensors."""
+    format_of(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such checkpoint file {os.fspath(path)!r}")
+    content = minitorch_cv.load(path)
+    return content if backend == "numpy" else to_torch(content)
 
 
 def convert_file(source, destination):
     """Rewrite checkpoint ``source`` in the format that ``destination``'s suffix names."""
-    target = format_of(destination)
-    content = load_any(source, target)
-    if target == "numpy":
-        minitorch_cv.save(content, destination)
-    else:
-        save_torch_file(content, destination)
+    format_of(destination)
+    minitorch_cv.save(load_any(source, "numpy"), destination)
 
 
 def main(argv=None):
@@ -96,7 +97,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         convert_file(args.source, args.destination)
-    except (OSError, RuntimeError, ValueError) as error:
+    except (OSError, RuntimeError, ValueError, TypeError, pickle.UnpicklingError) as error:
         parser.exit(1, f"convert: error: {error}\n")
     print(f"wrote {args.destination}")
 

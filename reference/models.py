@@ -20,3 +20,13 @@ class CIFAR10CNN(nn.Module):
 
     def extra_repr(self):
         return f"activation={self.activation!r}"
+
+
+def _cifar_resnet_class():
+    import torch.nn.functional as F
+
+    from minitorch_cv.models.cifar_resnet import resnet_classes
+    return resnet_classes(nn, F)[1]
+
+
+CIFARResNet = _cifar_resnet_class()

@@ -99,9 +99,11 @@ def test_retain_grad_and_non_leaf_grads_like_torch():
 
 def test_integer_and_bool_results_never_require_grad():
     x = minitorch_cv.randn(3, 4, requires_grad=True)
-    for out in (x.argmax(1), x > 0, x.long(), x.max(1).indices, x.bool(), x // 1, x.isnan()):
+    for out in (x.argmax(1), x > 0, x.long(), x.max(1).indices, x.bool(), (x // 1).long(), x.isnan()):
         assert not out.requires_grad and out.grad_fn is None
     assert x.max(1).values.requires_grad and x.double().requires_grad
+    with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not implemented"):
+        (x // 1).sum().backward()  # recorded, but without a derivative, as in torch
 
 
 def test_detach_and_requires_grad_flags():

@@ -288,3 +288,14 @@ def test_wrong_length_argument_is_a_runtime_error_like_torch(name, form):
         assert f"{name} must be an int or a tuple of two ints, got" in message
     for value in WRONG_TYPES:
         same_error(_conv_call(form, name, value), x, w, error=TypeError)
+
+
+def test_batch_of_three_over_two_threads_has_no_empty_tile():
+    """3 images in 1-image tiles over 2 threads once gave an empty tile (a reshape error in backward)."""
+    minitorch_cv.set_num_threads(2)
+    try:
+        compare(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1),
+                [np.random.default_rng(0).standard_normal((3, 16, 32, 32)),
+                 np.random.default_rng(1).standard_normal((16, 16, 3, 3))], op="conv2d batch 3", dtype="float64")
+    finally:
+        minitorch_cv.set_num_threads(minitorch_cv.threads.default_num_threads())

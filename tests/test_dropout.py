@@ -9,6 +9,7 @@ import torch
 import minitorch_cv
 from minitorch_cv import nn
 from minitorch_cv.ops import dropout as dropout_ops
+from minitorch_cv.autograd.gradcheck import gradcheck
 from minitorch_cv.nn import functional as F
 from torch_parity import compare, same_error
 
@@ -110,3 +111,32 @@ def test_dropout2d_warns_like_torch():
             warnings.simplefilter("always")
             torch.nn.functional.dropout2d(torch.ones(*shape), 0.5)
         assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+
+
+@pytest.mark.parametrize("kind, shape, p", CASES)
+def test_masks_after_the_same_seed_are_torchs(kind, shape, p):
+    """Drawn as torch draws them (bernoulli_(1 - p) from the seeded generator): equal outputs, and
+    the generators stay in step for the next draw."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32) + 0.1
+    outputs = []
+    for lib in (minitorch_cv, torch):
+        lib.manual_seed(7)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first = getattr(lib.nn.functional, kind)(lib.tensor(x), p)
+        outputs.append((first.numpy(), lib.rand(3).numpy()))
+    assert np.array_equal(outputs[0][0], outputs[1][0])
+    assert np.array_equal(outputs[0][1], outputs[1][1])
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+@pytest.mark.parametrize("kind", ["dropout", "dropout2d"])
+def test_dropout_gradcheck(kind, p):
+    """Float64 finite differences with the mask held fixed (the same seed before every call)."""
+    x = minitorch_cv.tensor(np.random.default_rng(1).standard_normal((3, 4, 2, 2)), requires_grad=True)
+
+    def fn(t):
+        minitorch_cv.manual_seed(11)
+        return getattr(F, kind)(t, p)
+
+    assert gradcheck(fn, [x])

@@ -100,7 +100,7 @@ def test_damaged_or_foreign_files_get_clear_errors(tmp_path):
     truncated = tmp_path / "weights.pth"
     torch.save(TorchCIFAR10CNN().state_dict(), truncated)
     truncated.write_bytes(truncated.read_bytes()[:200])
-    with pytest.raises(RuntimeError, match="not a readable PyTorch checkpoint"):
+    with pytest.raises(RuntimeError, match="not a readable checkpoint"):
         convert.load_any(truncated, "numpy")
     with pytest.raises(FileNotFoundError, match="no such checkpoint"):
         convert.load_any(tmp_path / "missing.pth", "numpy")

@@ -69,6 +69,15 @@ def test_get_submodule_and_replacement(models):
         assert repr(ours.get_submodule(target)) == repr(theirs.get_submodule(target))
     with pytest.raises(AttributeError, match="has no attribute `nope`"):
         ours.get_submodule("layer1.nope")
+    for target in ["layer1.0.bn1.running_var", "stem.1.num_batches_tracked"]:
+        assert ours.get_buffer(target).shape == theirs.get_buffer(target).shape
+    assert ours.get_parameter("fc.bias").shape == theirs.get_parameter("fc.bias").shape
+    for getter, target in [("get_buffer", "fc.weight"), ("get_parameter", "stem.1.running_mean"),
+                           ("get_parameter", "fc.nope")]:
+        with pytest.raises(AttributeError):
+            getattr(theirs, getter)(target)
+        with pytest.raises(AttributeError):
+            getattr(ours, getter)(target)
     with pytest.raises(AttributeError):
         theirs.get_submodule("layer1.nope")
     for model, lib in ((ours, minitorch_cv), (theirs, torch)):

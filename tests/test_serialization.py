@@ -1,4 +1,5 @@
-"""save/load: exact round trips of nested state, clear errors for foreign or damaged files, atomic writes."""
+"""save/load: exact round trips of nested state in both formats (.npz, PyTorch zip), clear errors for
+foreign or damaged files, atomic writes. Files moving between torch and minitorch_cv: test_torch_files.py."""
 import io
 import os
 import zipfile
@@ -6,7 +7,6 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-import torch
 
 import minitorch_cv as mt
 import minitorch_cv.serialization as serialization
@@ -33,8 +33,8 @@ def _assert_same(ours, expected):
         assert ours == expected
 
 
-def _round_trip(obj, tmp_path):
-    path = tmp_path / "checkpoint.pth"
+def _round_trip(obj, tmp_path, suffix=".pth"):
+    path = tmp_path / f"checkpoint{suffix}"
     mt.save(obj, path)
     return mt.load(path)
 
@@ -58,12 +58,24 @@ STATES = {
 }
 
 
+@pytest.mark.parametrize("suffix", [".npz", ".pth"])
 @pytest.mark.parametrize("name", list(STATES))
-def test_round_trip_is_exact(name, tmp_path):
+def test_round_trip_is_exact(name, suffix, tmp_path):
     expected = STATES[name]
     if name == "numpy values":
+        if suffix == ".pth":
+            with pytest.raises(TypeError, match="NumPy array at 'array' can't go into a PyTorch file"):
+                _round_trip(STATES[name], tmp_path, suffix)
+            return
         expected = {"array": expected["array"], "scalar": 0.5, "flag": True}
-    _assert_same(_round_trip(STATES[name], tmp_path), expected)
+    _assert_same(_round_trip(STATES[name], tmp_path, suffix), expected)
+
+
+def test_save_picks_the_format_by_suffix(tmp_path):
+    for name, is_torch in (("m.pth", True), ("m.pt", True), ("m.bin", True), ("m.npz", False)):
+        mt.save({"w": mt.ones(1)}, tmp_path / name)
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            assert ("m/data.pkl" in archive.namelist()) == is_torch, name
 
 
 def test_round_trip_through_a_file_object():
@@ -91,11 +103,22 @@ def test_map_location_and_weights_only_arguments(tmp_path):
 
 
 def test_unsupported_values_are_refused_before_writing(tmp_path):
-    path = tmp_path / "bad.pth"
-    for bad in ({"f": lambda: 0}, {1.5: mt.ones(1)}, {"s": {1, 2}}, {"o": np.array([object()])}, {"big": 2 ** 70}):
-        with pytest.raises(TypeError, match="save"):
-            mt.save(bad, path)
+    npz_only = ({1.5: mt.ones(1)}, {"s": {1, 2}}, {"big": 2 ** 70})
+    for suffix, extra in ((".npz", npz_only), (".pth", ({"huge": 2 ** 3000}, {"n": np.ones(2)}))):
+        for bad in ({"f": lambda: 0}, {"o": np.array([object()])}, {"x": object()}) + extra:
+            with pytest.raises((TypeError, ValueError), match="save"):
+                mt.save(bad, tmp_path / f"bad{suffix}")
     assert os.listdir(tmp_path) == []
+    loop = [1]
+    loop.append(loop)
+    with pytest.raises(ValueError, match="contains itself"):
+        mt.save(loop, tmp_path / "loop.pth")
+
+
+def test_pytorch_format_keeps_what_npz_cannot(tmp_path):
+    state = {1.5: mt.ones(1), "s": {1, 2}, "big": 2 ** 70, "raw": b"\x00\xff", "dtype": mt.float64,
+             "shape": mt.Size([2, 3])}
+    _assert_same(_round_trip(state, tmp_path), state)
 
 
 def _write(path, data):
@@ -106,8 +129,6 @@ def _write(path, data):
 def test_foreign_and_damaged_files_get_clear_errors(tmp_path):
     good = tmp_path / "good.pth"
     mt.save(STATES["state_dict"], good)
-    torch_file = tmp_path / "torch.pth"
-    torch.save({"w": torch.ones(2)}, torch_file)
     plain_npz = tmp_path / "plain.npz"
     np.savez(plain_npz, w=np.ones(2))
     plain_npy = tmp_path / "plain.npy"
@@ -119,7 +140,6 @@ def test_foreign_and_damaged_files_get_clear_errors(tmp_path):
         _write(tmp_path / "cut_end.pth", content[:-10]): "not a readable",
         _write(tmp_path / "empty.pth", b""): "not a readable",
         _write(tmp_path / "text.txt", b"hello world\n"): "not a readable",
-        torch_file: "looks like a PyTorch file",
         plain_npz: "without minitorch_cv's marker",
         plain_npy: "not a readable",
     }
@@ -134,7 +154,7 @@ def test_foreign_and_damaged_files_get_clear_errors(tmp_path):
 
 
 def test_corrupted_entry_inside_a_valid_zip_is_reported(tmp_path):
-    path = tmp_path / "tampered.pth"
+    path = tmp_path / "tampered.npz"
     mt.save({"w": mt.ones(3)}, path)
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("extra@mystery.npy", b"not an array")
@@ -142,28 +162,29 @@ def test_corrupted_entry_inside_a_valid_zip_is_reported(tmp_path):
         mt.load(path)
 
 
-class _FailingSavez:
-    """Stands in for np.savez: writes part of the archive, then fails like a full disk or Ctrl-C."""
+class _FailingWriter:
+    """Stands in for a format writer: writes part of the file, then fails like a full disk or Ctrl-C."""
 
     def __init__(self, error):
         self.error = error
 
-    def __call__(self, handle, **arrays):
+    def __call__(self, obj, handle, *args):
         handle.write(b"PK\x03\x04 partial data")
         raise self.error
 
 
+@pytest.mark.parametrize("suffix,writer", [(".npz", "save_npz"), (".pth", "write_zip")])
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()], ids=repr)
-def test_failed_save_keeps_the_previous_file_intact(tmp_path, monkeypatch, error):
-    path = tmp_path / "model.pth"
+def test_failed_save_keeps_the_previous_file_intact(tmp_path, monkeypatch, error, suffix, writer):
+    path = tmp_path / f"model{suffix}"
     mt.save({"w": mt.arange(4)}, path)
     os.chmod(path, 0o600)
     before = path.read_bytes()
-    monkeypatch.setattr(serialization.np, "savez", _FailingSavez(error))
+    monkeypatch.setattr(serialization, writer, _FailingWriter(error))
     with pytest.raises(type(error)):
         mt.save({"w": mt.zeros(4)}, path)
     monkeypatch.undo()
-    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.pth"]
+    assert path.read_bytes() == before and os.listdir(tmp_path) == [path.name]
     assert mt.load(path)["w"].tolist() == [0, 1, 2, 3]
     mt.save({"w": mt.ones(1)}, path)
     assert os.stat(path).st_mode & 0o777 == 0o600 and mt.load(path)["w"].tolist() == [1.0]

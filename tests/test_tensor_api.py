@@ -66,7 +66,7 @@ def test_tensor_copies_but_from_numpy_shares_memory():
     shared.numpy()[1] = -1.0
     assert array[1] == -1.0
     assert mt.as_tensor(array).numpy() is array
-    assert mt.from_numpy(np.arange(3, dtype=np.uint8)).dtype is mt.int64
+    assert mt.from_numpy(np.arange(3, dtype=np.uint8)).dtype is mt.uint8
 
 
 def test_bad_data_gets_clear_errors():
@@ -77,7 +77,7 @@ def test_bad_data_gets_clear_errors():
     with pytest.raises(TypeError, match="expected np.ndarray"):
         mt.from_numpy([1, 2])
     with pytest.raises(TypeError, match="unknown dtype name"):
-        mt.zeros(2, dtype="float16")
+        mt.zeros(2, dtype="complex64")
 
 
 # ----- factories -----

@@ -31,6 +31,17 @@ TOLERANCES = {
     ("float32", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("float64", "bitwise"): dict(rtol=0.0, atol=0.0),
     ("int64", "bitwise"): dict(rtol=0.0, atol=0.0),
+    # nn.init.orthogonal_: torch's float32 QR (MKL) is off the float64 one by up to 1.2e-5 on a
+    # 100x100 matrix with gain 2 (measured over 4 seeds; NumPy's QR is that float64 one).
+    ("float32", "qr"): dict(rtol=1e-4, atol=5e-5),
+    ("float64", "qr"): dict(rtol=1e-7, atol=1e-7),
+    # Whole vision models (tests/test_vision_models.py): logits against torchvision's with the
+    # absolute part scaled by the largest logit; float64 gradients and buffers of one training step.
+    # In float32 a deep network's logits carry rounding error of about 1e-4 of the largest in torch
+    # itself (ResNet-101: torch float32 vs float64 7.7e-5, ours 9.3e-5), so the absolute part is at
+    # least twice torch's own float32 error against float64 on the same input (``spread``).
+    ("float32", "model"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=2.0),
+    ("float64", "model"): dict(rtol=1e-10, atol_of_max=1e-10),
 }
 
 # (op, dtype) -> [cases, max abs error, max rel error]
@@ -48,16 +59,21 @@ def _record(op, dtype, ours, theirs):
         entry[2] = max(entry[2], float(rel.max()))
 
 
-def assert_matches(name, ours, theirs, dtype, kind, op):
-    """Compare one array from minitorch_cv with torch's: shape, dtype, then values."""
+def assert_matches(name, ours, theirs, dtype, kind, op, spread=None):
+    """Compare one array from minitorch_cv with torch's: shape, dtype, then values.
+
+    ``spread``: torch's own error on this output (rows with ``spread_factor`` need it).
+    """
     ours = np.asarray(ours)
-    theirs = theirs.detach().cpu().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
+    theirs = theirs.detach().cpu().numpy(force=True) if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert ours.shape == theirs.shape, f"{op}: {name} shape {ours.shape} != torch's {theirs.shape}"
     assert ours.dtype == theirs.dtype, f"{op}: {name} dtype {ours.dtype} != torch's {theirs.dtype}"
     _record(op, dtype, ours, theirs)
     tol = dict(TOLERANCES[(dtype, kind)])
     if "atol_of_max" in tol:
         tol["atol"] = tol.pop("atol_of_max") * float(np.max(np.abs(theirs), initial=0.0))
+    if "spread_factor" in tol:
+        tol["atol"] = max(tol["atol"], tol.pop("spread_factor") * spread)
     if not np.allclose(ours, theirs, **tol, equal_nan=True):
         a, b = ours.astype(np.float64), theirs.astype(np.float64)
         with np.errstate(invalid="ignore"):
@@ -76,13 +92,13 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
             our_module=None, torch_module=None):
     """Run ``fn(lib, *tensors)`` with lib=minitorch_cv and lib=torch and compare everything.
 
-    ``arrays`` are NumPy arrays; float ones are cast to ``dtype`` and get requires_grad unless
+    ``arrays`` are NumPy arrays; float32/64 ones are cast to ``dtype`` (float16 stays) and get requires_grad unless
     ``grad`` (a list of booleans) says otherwise. When modules are given, ``fn`` receives
     ``(lib, module, *tensors)``; torch's module is loaded with our module's parameters first.
     Returns (our output, torch output).
     """
     RECORD[(op, dtype)][0] += 1
-    arrays = [a.astype(_np_dtype(dtype)) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+    arrays = [a.astype(_np_dtype(dtype)) if np.asarray(a).dtype in (np.float32, np.float64) else np.asarray(a)
               for a in arrays]
     grad = grad if grad is not None else [a.dtype.kind == "f" for a in arrays]
     ours_in = [minitorch_cv.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
@@ -118,12 +134,34 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
     return ours_out, theirs_out
 
 
-def same_error(fn, *args, error=Exception):
-    """Check that minitorch_cv and torch both raise ``error`` on the same bad input; return our message."""
+def _builtin_class(error):
+    """The first built-in exception class of an error (torch's own classes derive from them)."""
+    return next(c for c in type(error).__mro__ if c.__module__ == "builtins")
+
+
+def same_error(fn, *args, error=Exception, check_class=False):
+    """Check that minitorch_cv and torch both raise ``error`` on the same bad input; return our message.
+
+    With ``check_class`` the two errors must also be of the same built-in class
+    (RuntimeError, IndexError, TypeError, NotImplementedError, ...)."""
     import pytest
 
-    with pytest.raises(error):
+    with pytest.raises(error) as theirs:
         fn(torch, *[torch.tensor(a) for a in args])
     with pytest.raises(error) as info:
         fn(minitorch_cv, *[minitorch_cv.tensor(a) for a in args])
+    if check_class:
+        ours_class, theirs_class = _builtin_class(info.value), _builtin_class(theirs.value)
+        assert ours_class is theirs_class, (f"we raise {ours_class.__name__} ({info.value}), torch raises "
+                                            f"{theirs_class.__name__} ({theirs.value})")
     return str(info.value)
+
+
+def compare_or_same_error(fn, arrays, op, dtype="float32", kind="exact"):
+    """Where torch accepts the inputs, ``compare`` (values and result dtype, no gradients);
+    where it raises, check that we raise an error of the same class."""
+    try:
+        fn(torch, *[torch.tensor(a) for a in arrays])
+    except Exception:
+        return same_error(fn, *arrays, check_class=True)
+    return compare(fn, arrays, op=op, dtype=dtype, kind=kind, grad=[False] * len(arrays))

@@ -1,21 +1,22 @@
 """The two backends: minitorch_cv (``numpy``, ``.npz`` checkpoints) and PyTorch (``torch``, ``.pth``).
 
-torch is imported only when the torch backend or a ``.pth`` file is used, so the numpy
-backend runs on a machine without PyTorch.
+torch is imported only when the torch backend is used, so the numpy backend runs on a
+machine without PyTorch: it reads ``.pth`` files with ``minitorch_cv.load``.
 """
 import numpy as np
 
 import minitorch_cv
-from minitorch_cv.models import CIFAR10CNN
 from reference.formats import format_of
+
+from . import recipes
 
 BACKENDS = ("numpy", "torch")
 
 
-def initial_state(seed, activation):
-    """CIFAR10CNN's initial weights drawn by minitorch_cv from ``seed``: the one start of both backends."""
+def initial_state(seed, activation, model="cifar10cnn"):
+    """The model's initial weights drawn by minitorch_cv from ``seed``: the one start of both backends."""
     minitorch_cv.manual_seed(seed)
-    return CIFAR10CNN(activation).state_dict()
+    return recipes.build_model(minitorch_cv, dict(model=model, activation=activation)).state_dict()
 
 
 class Backend:
@@ -26,12 +27,10 @@ class Backend:
             raise ValueError(f"unknown backend {name!r}; expected one of {BACKENDS}")
         self.name = name
         if name == "numpy":
-            self.lib, self.model_class, self.suffix = minitorch_cv, CIFAR10CNN, ".npz"
+            self.lib, self.suffix = minitorch_cv, ".npz"
         else:
             import torch
-
-            from reference.models import CIFAR10CNN as TorchCIFAR10CNN
-            self.lib, self.model_class, self.suffix = torch, TorchCIFAR10CNN, ".pth"
+            self.lib, self.suffix = torch, ".pth"
 
     def tensor(self, array):
         """Wrap a NumPy array (no copy) as this backend's tensor."""
@@ -44,9 +43,10 @@ class Backend:
         from reference.convert import to_torch
         return to_torch(value)
 
-    def build_model(self, activation, state_dict):
-        """A CIFAR10CNN of this backend holding ``state_dict`` (this backend's tensors)."""
-        model = self.model_class(activation)
+    def build_model(self, activation, state_dict, model="cifar10cnn"):
+        """This backend's ``model`` (CIFAR10CNN by default; the torch backend builds the reference
+        twins) holding ``state_dict`` (this backend's tensors)."""
+        model = recipes.build_model(self.lib, dict(model=model, activation=activation))
         model.load_state_dict(state_dict)
         return model
 
@@ -65,8 +65,7 @@ class Backend:
 
     def load(self, path):
         """Read a ``.npz`` or ``.pth`` file; its tensors come back as this backend's tensors."""
-        if format_of(path) == "numpy":
+        if self.name == "numpy" or format_of(path) == "numpy":
             return self.from_minitorch(minitorch_cv.load(path))
-        from reference.convert import load_torch_file, to_minitorch
-        content = load_torch_file(path)
-        return to_minitorch(content) if self.name == "numpy" else content
+        from reference.convert import load_torch_file
+        return load_torch_file(path)

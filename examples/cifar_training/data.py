@@ -11,23 +11,29 @@ import minitorch_cv
 from minitorch_cv.utils.data import DataLoader, RandomSampler, Subset
 from minitorch_cv.vision import datasets, transforms
 
+from .recipes import CIFAR_MEAN, CIFAR_STD
+
 
 def derived_seed(*keys):
     """A 64-bit seed that depends on every key (NumPy's SeedSequence mixing)."""
     return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(1, np.uint64)[0])
 
 
-def cifar_split(data_dir, train, limit=None, augment_generator=None, download=False):
+def cifar_split(data_dir, train, limit=None, augment_generator=None, download=False, normalize="none"):
     """The CIFAR-10 training or test set as tensors in [0, 1] (the tutorial's ``ToTensor``).
 
     With ``augment_generator``, training images also get ``RandomCrop(32, padding=4)`` and a
-    horizontal flip drawn from that generator. ``limit`` keeps the first ``limit`` images.
+    horizontal flip drawn from that generator. ``normalize="cifar"`` then standardizes each
+    channel with CIFAR-10's mean and std. ``limit`` keeps the first ``limit`` images.
     """
     steps = []
     if augment_generator is not None:
         steps = [transforms.RandomCrop(32, padding=4, generator=augment_generator),
                  transforms.RandomHorizontalFlip(generator=augment_generator)]
-    transform = transforms.Compose(steps + [transforms.ToTensor()])
+    steps.append(transforms.ToTensor())
+    if normalize == "cifar":
+        steps.append(transforms.Normalize(CIFAR_MEAN, CIFAR_STD))
+    transform = transforms.Compose(steps)
     dataset = datasets.CIFAR10(data_dir, train=train, transform=transform, download=download)
     if limit is not None:
         dataset = Subset(dataset, range(min(limit, len(dataset))))

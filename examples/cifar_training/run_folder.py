@@ -1,9 +1,9 @@
 """A run folder: the latest checkpoint, per-epoch ``metrics.jsonl`` and per-step ``steps.jsonl``.
 
 The checkpoint is rewritten atomically after every epoch and on Ctrl-C. It holds the weights,
-the optimizer state, the position (epoch, batch, running sums) and the recipe. The random
-state needs no separate entry: the data order and augmentation derive from (seed, epoch,
-batch), all of which it holds.
+the optimizer and scheduler states, the position (epoch, batch, running sums), the recipe and
+the library's global random state. The data order and augmentation derive from (seed, epoch,
+batch), all of which it holds; the global random state is restored for anything else drawn.
 """
 import json
 import os
@@ -23,9 +23,11 @@ class RunFolder:
     def create(self):
         os.makedirs(self.path, exist_ok=True)
 
-    def save(self, model, optimizer, progress, recipe):
+    def save(self, model, training, progress, recipe):
+        """``training``: the optimizer and its schedule (``recipes.Training``)."""
         self.backend.save({"kind": CHECKPOINT_KIND, "backend": self.backend.name,
-                           "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                           "model": model.state_dict(), "optimizer": training.state_dict(),
+                           "scheduler": training.scheduler_state(), "rng": self.backend.lib.get_rng_state(),
                            "progress": progress.as_dict(), "recipe": dict(recipe)},
                           self.checkpoint)
 

@@ -99,6 +99,8 @@ def _backward_pass(root, grad, retain_graph):
                 _accumulate(node.retained(), g)
             if node.ctx is None:
                 raise RuntimeError(_FREED)
+            if node.saved_versions:
+                node.check_saved_versions()
             input_grads = node.function.backward(node.ctx, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -124,5 +126,6 @@ def _backward_pass(root, grad, retain_graph):
                         _accumulate(*leaves.pop(key))
             if not retain_graph:
                 node.ctx = None
+                node.saved_versions = ()
         for leaf, leaf_grad in leaves.values():
             _accumulate(leaf, leaf_grad)

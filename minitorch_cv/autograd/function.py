@@ -7,6 +7,11 @@ array; ``backward(ctx, grad)`` receives the gradient of the output and returns o
 Each recorded call becomes a ``Node`` whose ``parents`` are fixed when it is created: the
 input's own node, or the input tensor itself when it is a leaf. Because edges point at nodes,
 an in-place op that later gives a tensor a new ``grad_fn`` cannot rewire earlier consumers.
+
+As in torch, every tensor has a version counter that in-place changes increment. When an op
+saves one of its input arrays or its output for the backward (``save_for_backward``), the
+node records that tensor's counter and version (``saved_versions``); the backward refuses to
+run if the tensor has changed since, with torch's "modified by an inplace operation" error.
 """
 import numpy as np
 
@@ -43,7 +48,7 @@ class Node:
     op) or a leaf ``Tensor`` (the gradient is accumulated into its ``.grad``).
     """
 
-    __slots__ = ("function", "ctx", "parents", "shape", "retained", "__weakref__")
+    __slots__ = ("function", "ctx", "parents", "shape", "retained", "saved_versions", "__weakref__")
 
     def __init__(self, function, ctx, parents, shape):
         self.function = function
@@ -51,12 +56,26 @@ class Node:
         self.parents = parents
         self.shape = shape
         self.retained = None
+        self.saved_versions = ()
 
     def name(self):
         return self.function.backward_name or f"{self.function.__name__}Backward0"
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+    def check_saved_versions(self):
+        """Raise torch's error if a tensor this node saved was changed in place after the save."""
+        for counter, version, (shape, dtype), producer in self.saved_versions:
+            if counter[0] != version:
+                producer = self if producer is _OUTPUT else producer
+                which = f", which is output 0 of {_producer_name(producer)}," if producer is not None else ""
+                type_name = tensor_type()._wrap(np.empty(0, dtype)).type()
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{type_name} {list(shape)}]{which} is at version {counter[0]}; expected "
+                    f"version {version} instead. Hint: the backward of this op reads that tensor; clone() it "
+                    "before changing it in place, or use the out-of-place op.")
 
 
 class Function:
@@ -101,5 +120,34 @@ class Function:
         result = Tensor._wrap(out)
         if record and out.dtype.kind in _FLOAT_KINDS:
             result._requires_grad = True
-            result.grad_fn = Node(cls, ctx, tuple(parents), out.shape)
+            result.grad_fn = node = Node(cls, ctx, tuple(parents), out.shape)
+            if ctx.saved_arrays:
+                node.saved_versions = _saved_versions(ctx.saved_arrays, args, raw, result)
         return result
+
+
+_OUTPUT = "output"   # marks a saved entry that is the node's own output (no reference cycle)
+
+
+def _producer_name(node):
+    """torch's name for the op that made a saved tensor ("Relu" for ReluBackward0)."""
+    name = node.name()
+    return name[:name.rfind("Backward")] if "Backward" in name else name
+
+
+def _saved_versions(saved, args, raw, result):
+    """[counter, version, (shape, dtype), producer] for each input tensor or output the op saved;
+    the error text is only built if a check fails."""
+    entries = []
+    for array in saved:
+        if array is None:
+            continue
+        if array is result._data:
+            entries.append([result._version_counter, 0, (array.shape, array.dtype), _OUTPUT])
+            continue
+        for tensor, data in zip(args, raw):
+            if data is array and hasattr(tensor, "_version_counter"):
+                entries.append([tensor._version_counter, tensor._version_counter[0], (array.shape, array.dtype),
+                                tensor.grad_fn])
+                break
+    return entries

@@ -167,3 +167,65 @@ def exponential(words, out, rate):
     """``exponential_(lambd)``: -log1p(-u) / lambd on a 53-bit uniform, in double."""
     for i in range(out.size):
         out[i] = -1.0 / rate * math.log1p(-unit64(words, 2 * i))
+
+
+_MCG31_MODULUS = 0x7FFFFFFF
+_MCG31_MULTIPLIER = 1132489760
+
+
+@kernel
+def bernoulli_mcg31(seed, out, p):
+    """``bernoulli_(p)`` as torch on Intel CPUs draws it: MKL's ``viRngBernoulli`` (ICDF method)
+    on a ``VSL_BRNG_MCG31`` stream seeded with one 32-bit word: x0 = seed mod (2**31 - 1) (0
+    becomes 1), x[k+1] = 1132489760 * x[k] mod (2**31 - 1), element k is 1 when the float32
+    uniform x[k] / (2**31 - 1) is below float32 ``p`` (checked against MKL 2024.2's own output)."""
+    x = np.int64(seed) % _MCG31_MODULUS
+    if x == 0:
+        x = 1
+    for i in range(out.size):
+        out[i] = np.float32(x / _MCG31_MODULUS) < p
+        x = x * _MCG31_MULTIPLIER % _MCG31_MODULUS
+
+
+@kernel
+def multinomial_rows(words, cumulative, out):
+    """``multinomial(..., replacement=True)``: per row, each sample is the first category whose
+    cumulative probability (normalised, last forced to 1) is not below a 53-bit uniform;
+    rows are sampled one after the other, ``out.shape[1]`` samples each."""
+    used = 0
+    categories = cumulative.shape[1]
+    for row in range(out.shape[0]):
+        cumulative[row, categories - 1] = 1.0
+        for k in range(out.shape[1]):
+            u = unit64(words, used)
+            used += 2
+            left, right = 0, categories
+            while right - left > 0:
+                middle = left + (right - left) // 2
+                if cumulative[row, middle] < u:
+                    left = middle + 1
+                else:
+                    right = middle
+            out[row, k] = left
+
+
+@kernel
+def cauchy(words, out, median, sigma, fused):
+    """``cauchy_(median, sigma)``: median + sigma * tan(pi * (u - 0.5)) on a 53-bit uniform."""
+    for i in range(out.size):
+        out[i] = _affine(sigma, math.tan(math.pi * (unit64(words, 2 * i) - 0.5)), median, fused)
+
+
+@kernel
+def geometric(words, out, p):
+    """``geometric_(p)``: ceil(log(u) / log1p(-p)) on a 53-bit uniform."""
+    for i in range(out.size):
+        out[i] = math.ceil(math.log(unit64(words, 2 * i)) / math.log1p(-p))
+
+
+@kernel
+def exp_in_place(values):
+    """``values[i] = exp(values[i])`` with libm's exp, as torch's ``log_normal_`` takes it (NumPy's
+    own vectorised exp differs in the last bit now and then)."""
+    for i in range(values.size):
+        values[i] = math.exp(values[i])

@@ -4,6 +4,8 @@ from .modules import (Conv2d, CrossEntropyLoss, Flatten, Identity, L1Loss, Linea
                       Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
 from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d,
                       ModuleDict)
+from .modules import AvgPool2d, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, ReLU6, SiLU
 from .parameter import Parameter
 from .modules import SyncBatchNorm
 from . import parallel
+from . import utils

@@ -1,19 +1,27 @@
 """Stateless layer functions with torch.nn.functional's names, arguments and defaults."""
 import warnings
 
+from ..ops import activation as _activation
 from ..ops import dropout as _dropout
 from ..ops import elementwise as _elementwise
 from ..ops import linalg as _linalg
 from ..ops import loss as _loss
 from ..ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from ..ops.avg_pool import avg_pool2d
 from ..ops.conv import conv2d
 from ..ops.normalization import batch_norm
+from ..ops.padding import pad
 from ..ops.pooling import max_pool2d
+from ..ops.attention import normalize, scaled_dot_product_attention  # noqa: F401
+from ..ops.conv1d import conv1d  # noqa: F401
+from ..ops.indexing import one_hot  # noqa: F401
+from ..ops.smooth_activations import celu, elu, logsigmoid, mish, selu, softmin, softplus, softsign  # noqa: F401
 from ..tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",
            "nll_loss", "mse_loss", "l1_loss", "batch_norm", "dropout", "dropout2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d"]
+           "adaptive_max_pool2d", "avg_pool2d", "pad", "relu6", "hardtanh", "leaky_relu", "gelu", "silu", "hardswish",
+           "hardsigmoid"]
 
 
 def _check_tensor(input, name):
@@ -137,3 +145,51 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
                       "behavior, please switch to using dropout1d instead.", stacklevel=2)
     return _dropout.dropout(input, p, training, inplace, feature=True)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clip(input, min_val, max_val); the gradient passes strictly between the bounds."""
+    return _activation.activate("hardtanh", _activation.Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6) (MobileNetV2's activation)."""
+    return _activation.activate("relu6", _activation.Hardtanh, input, inplace, min_val=0.0, max_val=6.0)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where positive, else negative_slope * input."""
+    return _activation.activate("leaky_relu", _activation.LeakyReLU, input, inplace, negative_slope=negative_slope)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (``approximate='tanh'``: the tanh formula)."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation.activate("gelu", _activation.GELU, input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x) (also called swish)."""
+    return _activation.activate("silu", _activation.SiLU, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6 (MobileNetV3)."""
+    return _activation.activate("hardswish", _activation.Hardswish, input, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    return _activation.activate("hardsigmoid", _activation.Hardsigmoid, input, inplace)
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target`` (logs clamped at -100)."""
+    from ..ops.bce import binary_cross_entropy as bce
+    return bce(input, target, weight, legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of logits (a fused, overflow-free sigmoid), ``pos_weight`` scaling the positives."""
+    from ..ops.bce import binary_cross_entropy_with_logits as bce_logits
+    return bce_logits(input, target, weight, legacy_reduction(size_average, reduce, reduction), pos_weight)

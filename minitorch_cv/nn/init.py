@@ -8,7 +8,9 @@ import warnings
 
 import numpy as np
 
+from .. import _draws
 from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
 
 _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                  "conv_transpose3d", "sigmoid")
@@ -61,6 +63,64 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std**2)."""
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std**2) truncated to [a, b], by torch's rejection sampling: when [a, b] holds more than
+    30% of the mass, normal draws with the outliers redrawn (whole-tensor draws, as torch makes
+    them); otherwise uniform proposals on [a, b] accepted against the normal density."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    like = tensor.detach().numpy()
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        low, high = float(like.dtype.type(a)), float(like.dtype.type(b))
+        result = _draws.normal(like, mean, std, generator)
+        while True:
+            outside = (result < low) | (result > high)
+            if not outside.any():
+                break
+            result = np.where(outside, _draws.normal(like, mean, std, generator), result)
+    else:
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def rejected(proposal):
+            log_density = ((proposal - mean) / std) ** 2 * -0.5 - log_peak
+            return np.log(_draws.uniform(like, 0.0, 1.0, generator)) > log_density
+
+        result = _draws.uniform(like, a, b, generator)
+        pending = rejected(result)
+        while pending.any():
+            proposal = _draws.uniform(like, a, b, generator)
+            result = np.where(pending, proposal, result)
+            pending = np.where(pending, rejected(proposal), pending)
+    with no_grad():
+        return tensor.copy_(Tensor._wrap(result.astype(like.dtype)))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix from the QR factorisation of torch's normal draws, signs fixed
+    by R's diagonal, reshaped onto the tensor and scaled by ``gain``. The draws are torch's bit
+    for bit; LAPACK's QR here and in torch round differently in the last bits."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    flattened = _draws.normal(np.empty((rows, tensor.numel() // rows), tensor.detach().numpy().dtype),
+                              0.0, 1.0, generator)
+    if flattened.shape[0] < flattened.shape[1]:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q = q * np.sign(np.diag(r))
+    if rows < q.size // rows:
+        q = q.T
+    with no_grad():
+        tensor.copy_(Tensor._wrap(np.ascontiguousarray(q).reshape(tuple(tensor.shape))))
+        return tensor.mul_(gain)
 
 
 def constant_(tensor, val):

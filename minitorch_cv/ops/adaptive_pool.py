@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .pooling import check_planes
 
 
 def bin_edges(in_size, out_size):
@@ -78,11 +79,7 @@ class AdaptiveMaxPool2d(Function):
 
 
 def _output_size(name, input, output_size):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
-    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
-        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor with non-zero sizes for non-batch dimensions, "
-                           f"but got input of shape {list(input.shape)}")
+    check_planes(input, name)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{name}(): expected a floating-point input, got {input.dtype!r}")
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)

@@ -1,14 +1,15 @@
 """Dropout (elementwise) and feature dropout (whole channels): inverted scaling by 1 / (1 - p).
 
 In training each element (or each [N, C] channel) is kept with probability ``1 - p`` and the
-kept values are scaled by ``1 / (1 - p)``, so eval mode is the identity. The mask comes from
-the project's generator (``minitorch_cv.manual_seed``); the backward multiplies the upstream
-gradient by the same scaled mask.
+kept values are scaled by ``1 / (1 - p)``, so eval mode is the identity. The mask is drawn as
+torch's CPU dropout draws it: ``bernoulli_(1 - p)`` on a tensor of the mask's shape from the
+project's generator (``minitorch_cv.manual_seed``), divided by ``1 - p`` in the data type; p = 0
+returns the input and p = 1 multiplies by zero, both without drawing. So after the same seed
+the masks are torch's. The backward multiplies the upstream gradient by the same mask.
 """
 import numpy as np
 
 from ..autograd.function import Function
-from ..random import numpy_generator
 from ..tensor import Tensor
 
 
@@ -30,10 +31,11 @@ class Dropout(Function):
 
 
 def keep_mask(shape, p, dtype, generator=None):
-    """0 / (1 / (1 - p)) values of ``shape``: each kept with probability 1 - p."""
-    keep = numpy_generator(generator).random(shape) < 1.0 - p
-    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    return keep.astype(dtype) * dtype.type(scale)
+    """0 or 1 / (1 - p) values of ``shape`` (NumPy ``dtype``): each kept with probability 1 - p."""
+    if p == 1:
+        return np.zeros((), dtype)
+    noise = Tensor._wrap(np.empty(shape, dtype)).bernoulli_(1 - p, generator=generator)._data
+    return noise / dtype.type(1 - p)
 
 
 def check_probability(p):
@@ -47,7 +49,7 @@ def dropout(input, p=0.5, training=True, inplace=False, feature=False):
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout(): argument 'input' must be a Tensor, not {type(input).__name__}")
     check_probability(p)
-    if not training or input.numel() == 0:
+    if not training or p == 0 or input.numel() == 0:
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"dropout: expected a floating-point input, got {input.dtype!r}")

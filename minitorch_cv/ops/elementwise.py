@@ -55,33 +55,42 @@ class Rsub(Sub):
 
 
 class Mul(Function):
+    """Saves each operand only when the other one's gradient needs it (as torch, so changing the
+    unneeded one in place afterwards is allowed)."""
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return np.multiply(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
+        sa, sb = ctx.shapes
         with _quiet():
-            ga = unbroadcast(grad * b, np.shape(a)) if ctx.needs_input_grad[0] else None
-            gb = unbroadcast(grad * a, np.shape(b)) if ctx.needs_input_grad[1] else None
+            ga = unbroadcast(grad * b, sa) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(grad * a, sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class Div(Function):
+    """Saves the numerator only when the denominator's gradient needs it (as torch)."""
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with _quiet():
             return np.divide(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_arrays
+        sa, sb = ctx.shapes
         with _quiet():
-            ga = unbroadcast(grad / b, np.shape(a)) if ctx.needs_input_grad[0] else None
-            gb = unbroadcast(-grad * ((a / b) / b), np.shape(b)) if ctx.needs_input_grad[1] else None
+            ga = unbroadcast(grad / b, sa) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(-grad * ((a / b) / b), sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -154,7 +163,7 @@ class PowScalar(Function):
 
 
 def power(base, exponent):
-    """``base ** exponent`` with torch's dtype rules (integers to negative powers are refused)."""
+    """``base ** exponent`` with torch's dtype rules (an integer to a negative scalar power is refused)."""
     Tensor = tensor_type()
     exponent = operand(exponent)
     if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
@@ -164,7 +173,8 @@ def power(base, exponent):
         return PowScalar.apply(cast(base, out), exponent=exponent)
     base, exponent, out = promoted(base, exponent)
     if not out.is_floating_point and np.any(exponent._data < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+        from .binary_math import integer_power
+        return integer_power(base, exponent, out)
     if isinstance(base, Tensor):
         return Pow.apply(base, exponent)
     return RPow.apply(np.asarray(base, dtype=out.numpy), exponent)
@@ -174,8 +184,8 @@ class Neg(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` operator instead.")
+            raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                                      "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         return np.negative(x)
 
     @staticmethod
@@ -233,7 +243,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype == np.bool_:
-            raise RuntimeError("abs() is not implemented for bool tensors")
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         ctx.save_for_backward(x)
         return np.abs(x)
 

@@ -64,29 +64,47 @@ class BatchNorm(Function):
                 eps=1e-5):
         n, c = x.shape[0], x.shape[1]
         flat = x.reshape(n, c, -1)
+        ctx.training = training
+        if not training:
+            return BatchNorm._normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps)
         count = n * flat.shape[2]
-        if training:
-            mean = flat.sum(axis=(0, 2)) / count
-            centered = flat - _per_channel(mean)
-            var = np.einsum("ncl,ncl->c", centered, centered) / count
-            invstd = 1.0 / np.sqrt(var + eps)
-            xhat = centered
-            xhat *= _per_channel(invstd.astype(x.dtype))
-            update_running_stats(running_mean, running_var, mean, var, count, momentum)
-        else:
-            invstd = 1.0 / np.sqrt(running_var + eps)
-            xhat = (flat - _per_channel(running_mean)) * _per_channel(invstd.astype(x.dtype))
-        invstd = invstd.astype(x.dtype)
+        mean = flat.sum(axis=(0, 2)) / count
+        xhat = flat - _per_channel(mean)
+        var = np.einsum("ncl,ncl->c", xhat, xhat) / count
+        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        xhat *= _per_channel(invstd)
+        update_running_stats(running_mean, running_var, mean, var, count, momentum)
         out = scale_and_shift(xhat, weight, bias)
         ctx.save_for_backward(x, weight, xhat, invstd)
-        ctx.training = training
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def _normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps):
+        """Eval: one affine map per channel, ``x * scale + shift`` (as torch's CPU kernel folds it)."""
+        invstd = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
+        scale = invstd * weight if weight is not None else invstd
+        shift = -running_mean * scale
+        if bias is not None:
+            shift += bias
+        out = flat * _per_channel(scale)
+        out += _per_channel(shift)
+        ctx.save_for_backward(x, weight, running_mean.copy(), invstd)
         return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, xhat, invstd = ctx.saved_arrays
-        n = x.shape[0]
-        g, grad_sum, grad_dot_xhat = output_grad_sums(grad, xhat)
+        x, weight, statistic, invstd = ctx.saved_arrays
+        n, c = x.shape[0], x.shape[1]
+        g = grad.reshape(n, c, -1)
+        # training saved xhat itself; eval saved the running mean, and only the weight's gradient needs xhat
+        if ctx.training:
+            xhat = statistic
+        elif ctx.needs_input_grad[1]:
+            xhat = (x.reshape(n, c, -1) - _per_channel(statistic)) * _per_channel(invstd)
+        else:
+            xhat = None
+        grad_sum = g.sum(axis=(0, 2))
+        grad_dot_xhat = None if xhat is None else np.einsum("ncl,ncl->c", g, xhat)
         scale = invstd if weight is None else invstd * weight
         grad_x = None
         if ctx.needs_input_grad[0]:

@@ -98,14 +98,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     padding. Output size: floor((H + 2*padding - dilation*(k-1) - 1) / stride) + 1 (or ceil).
     With ``return_indices`` also returns the int64 argmax positions ``ih * W + iw`` per plane.
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"max_pool2d: expected input to be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
-        raise RuntimeError(f"max_pool2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input with non-zero "
-                           f"C, H, W (N may be 0), got input of shape {list(input.shape)}")
+    check_planes(input, "max_pool2d")
     if input.dtype.name == "bool":
         raise RuntimeError("max_pool2d: expected a floating point or int64 input, got bool")
-    window = _window(kernel_size, stride, padding, dilation)
+    window = pool_window(kernel_size, stride, padding, dilation)
     kernel, stride, padding, dilation = window
     height, width = input.shape[-2:]
     out_h = pool_output_size(height, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
@@ -125,25 +121,35 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, Tensor._wrap(indices)) if return_indices else out
 
 
+def check_planes(input, function):
+    """``input`` must be a Tensor of shape [N, C, H, W] or [C, H, W] with non-zero C, H, W."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{function}: expected input to be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
+        raise RuntimeError(f"{function}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input with non-zero "
+                           f"C, H, W (N may be 0), got input of shape {list(input.shape)}")
+
+
 def _internal_index_dtype(plane_size):
     """The narrowest integer type for argmax positions only the backward reads: the backward's
     memory traffic is mostly these indices (int16 for CIFAR's planes instead of int64: 1/4)."""
     return next(dtype for dtype in (np.int16, np.int32, np.int64) if plane_size <= np.iinfo(dtype).max)
 
 
-def _window(kernel_size, stride, padding, dilation):
-    """Validated (kernel, stride, padding, dilation) pairs, with torch's checks and defaults."""
-    kernel = as_pair(kernel_size, "kernel_size", "max_pool2d")
+def pool_window(kernel_size, stride, padding, dilation, function="max_pool2d"):
+    """Validated (kernel, stride, padding, dilation) pairs, with torch's checks and defaults
+    (shared by max and average pooling; ``function`` names the caller in errors)."""
+    kernel = as_pair(kernel_size, "kernel_size", function)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
-        else as_pair(stride, "stride", "max_pool2d")
-    padding = as_pair(padding, "padding", "max_pool2d")
-    dilation = as_pair(dilation, "dilation", "max_pool2d")
+        else as_pair(stride, "stride", function)
+    padding = as_pair(padding, "padding", function)
+    dilation = as_pair(dilation, "dilation", function)
     for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if min(pair) < 1:
-            raise RuntimeError(f"max_pool2d: {name} must be positive, got {name}={pair}")
+            raise RuntimeError(f"{function}: {name} must be positive, got {name}={pair}")
     if min(padding) < 0:
-        raise RuntimeError(f"max_pool2d: padding must be non-negative, got padding={padding}")
+        raise RuntimeError(f"{function}: padding must be non-negative, got padding={padding}")
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise RuntimeError(f"max_pool2d: padding should be at most half of kernel_size, "
+        raise RuntimeError(f"{function}: padding should be at most half of kernel_size, "
                            f"got padding={padding}, kernel_size={kernel}")
     return kernel, stride, padding, dilation

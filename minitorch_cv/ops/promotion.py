@@ -63,11 +63,19 @@ def promoted(a, b, float_result=False):
     out = result_dtype(a, b)
     if float_result and not out.is_floating_point:
         out = _dtype.default_float
+    a, b = (_integer_scalar(x, out) for x in (a, b))
     if isinstance(a, Tensor) and a.dtype is not out:
         a = Cast.apply(a, dtype=out.numpy)
     if isinstance(b, Tensor) and b.dtype is not out:
         b = Cast.apply(b, dtype=out.numpy)
     return a, b, out
+
+
+def _integer_scalar(x, out):
+    """A Python int next to a narrower integer tensor wraps around into its dtype, as in torch."""
+    if isinstance(x, int) and not isinstance(x, bool) and out.numpy.kind in "iu" and out is not _dtype.int64:
+        return np.array(x, dtype=np.int64).astype(out.numpy)
+    return x
 
 
 def binary(function, a, b, float_result=False, **kwargs):
@@ -108,32 +116,6 @@ def compare(np_function, a, b):
         raise
 
 
-def bitwise(np_function, a, b):
-    """``&``, ``|``, ``^`` on bool or integer tensors."""
-    Tensor = tensor_type()
-    a, b, out = promoted(a, b)
-    if out.is_floating_point:
-        raise RuntimeError(f"{np_function.__name__} is only supported for bool and integer tensors, got {out!r}")
-    return Tensor._wrap(np.asarray(np_function(a._data, b._data if isinstance(b, Tensor) else b)))
-
-
-def floor_divide(a, b, rounding_mode="floor"):
-    """``a // b`` rounding down (or toward zero with ``"trunc"``), as torch; no gradient."""
-    Tensor = tensor_type()
-    a, b, out = promoted(a, b)
-    a_data, b_data = (x._data if isinstance(x, Tensor) else x for x in (a, b))
-    if not out.is_floating_point and np.any(np.asarray(b_data) == 0):
-        raise RuntimeError("ZeroDivisionError: integer division by zero")
-    with quiet():
-        if rounding_mode == "floor":
-            result = np.floor_divide(a_data, b_data)
-        elif out.is_floating_point:
-            result = np.trunc(np.divide(a_data, b_data))
-        else:
-            result = (a_data - np.fmod(a_data, b_data)) // b_data
-    return Tensor._wrap(np.asarray(result, dtype=out.numpy))
-
-
 class Cast(Function):
     """Change dtype; the gradient is cast back to the input's dtype."""
     backward_name = "ToCopyBackward0"
@@ -146,5 +128,3 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.astype(ctx.input_dtype)
-
-

@@ -44,6 +44,14 @@ def dims(dim, ndim):
     return tuple(sorted(out)) if ndim else ()
 
 
+def one_dim(tensor, dim):
+    """The axis for an op along one dim (negatives allowed); a 0-d tensor accepts 0 and -1 and gives 0."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"expected dim to be an int, got {type(dim).__name__}")
+    axes = dims(dim, tensor.ndim)
+    return axes[0] if axes else 0
+
+
 def reduced_dims(dim, ndim):
     """Axes for sum/mean: like ``dims``, except that an empty tuple means all (torch's rule)."""
     if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
@@ -63,7 +71,7 @@ class Sum(Function):
     def forward(ctx, x, axes, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         out = x.sum(axis=axes, keepdims=keepdim)
-        return out.astype(np.int64) if x.dtype == np.bool_ else out
+        return out.astype(np.int64) if x.dtype.kind in "biu" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -140,18 +148,29 @@ class Norm(Function):
             return np.where(out == 0, grad.dtype.type(0), grad * local)
 
 
+class CountNonzero(Function):
+    """The 0-"norm": how many elements are nonzero, in the input's dtype; its gradient is 0."""
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim=False):
+        ctx.shape = x.shape
+        return np.asarray(np.count_nonzero(x, axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros(ctx.shape, dtype=grad.dtype)
+
+
 def norm(tensor, p=2, dim=None, keepdim=False):
     """``tensor.norm(p, dim, keepdim)``: the p-norm over all elements or over ``dim``."""
     if not tensor.dtype.is_floating_point:
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {tensor.dtype.type_name}")
-    if p == float("inf"):
-        if dim is None and not keepdim:
-            return tensor.abs().max()
-        if not isinstance(dim, (int, np.integer)):
-            raise NotImplementedError("norm(p=inf) supports dim=None or a single int dim")
-        return tensor.abs().max(dim, keepdim).values
-    if not p > 0:
-        raise ValueError(f"norm(): p must be positive or inf, got {p!r}")
+    if p in (float("inf"), float("-inf")):
+        extreme = tensor.abs().amax if p > 0 else tensor.abs().amin
+        return extreme(() if dim is None else dim, keepdim)
+    if p == 0:
+        return CountNonzero.apply(tensor, axes=reduced_dims(dim, tensor.ndim), keepdim=keepdim)
     return Norm.apply(tensor, axes=reduced_dims(dim, tensor.ndim), p=p, keepdim=keepdim)
 
 
@@ -247,8 +266,10 @@ def arg_extreme(tensor, dim, keepdim, largest):
 
     data = tensor._data
     pick = np.argmax if largest else np.argmin
-    if data.size == 0:
-        raise RuntimeError(f"{pick.__name__}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if data.dtype == np.bool_:
+        raise RuntimeError(f"{pick.__name__}(): does not support bool input")
+    if data.size == 0 and dim is None:
+        raise IndexError(f"{pick.__name__}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
         index = np.asarray(pick(data.reshape(-1)), dtype=np.int64)
         return Tensor._wrap(index.reshape((1,) * data.ndim) if keepdim else index)
@@ -256,5 +277,7 @@ def arg_extreme(tensor, dim, keepdim, largest):
         dims(dim, 0)
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     (axis,) = dims(dim, data.ndim)
+    if data.shape[axis] == 0:
+        raise IndexError(f"{pick.__name__}(): Expected reduction dim {axis} to have non-zero size.")
     index = np.asarray(pick(data, axis=axis), dtype=np.int64)
     return Tensor._wrap(np.expand_dims(index, axis) if keepdim else index)

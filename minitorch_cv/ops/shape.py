@@ -178,7 +178,7 @@ def raw_index(index):
     if isinstance(index, Tensor):
         if index.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return index._data
+        return index._data.astype(bool) if index._data.dtype == np.uint8 else index._data  # byte: a mask
     if isinstance(index, tuple):
         return tuple(raw_index(i) for i in index)
     if isinstance(index, list):
@@ -187,6 +187,13 @@ def raw_index(index):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return array
     return index
+
+
+def _check_steps(index):
+    """torch has no negative slice steps (use flip)."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")
 
 
 def _is_basic(index):
@@ -235,8 +242,33 @@ def _index_function(index, basic):
     return Slice if isinstance(last, slice) else Select
 
 
+def _integers_first(index):
+    """torch applies integer indices before advanced ones, so ``x[idx, 0, idx2]`` or ``x[0, :, idx]``
+    places the advanced dims as if the integers were gone (NumPy counts them as advanced): the
+    index split into an integer-only step and the rest, or None when there is nothing to split."""
+    parts = index if isinstance(index, tuple) else (index,)
+    is_int = [isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) for p in parts]
+    if not any(is_int) or not any(isinstance(p, np.ndarray) for p in parts):
+        return None
+    first, second = [], []
+    for p, integer in zip(parts, is_int):
+        if integer:
+            first.append(p)
+        elif p is None or p is Ellipsis:
+            first.append(p)
+            second.append(slice(None) if p is None else p)
+        else:
+            first.extend([slice(None)] * (p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1))
+            second.append(p)
+    return tuple(first), tuple(second)
+
+
 def getitem(tensor, index):
     index = raw_index(index)
+    _check_steps(index)
+    split = _integers_first(index)
+    if split is not None:
+        return getitem(getitem(tensor, split[0]), split[1])
     basic = _is_basic(index)
     function = _index_function(index, basic)
     if basic:

@@ -37,9 +37,10 @@ def run_tiles(work, count, per_tile):
     if workers <= 1:
         return [work([(start, min(count, start + per_tile)) for start in range(0, count, per_tile)])]
     # As many tiles as needed to respect per_tile, rounded up to a multiple of the workers, and
-    # of near-equal sizes, so that every worker gets the same amount of work.
+    # of near-equal sizes, so that every worker gets the same amount of work; never more tiles
+    # than items (an empty tile breaks the kernels' reshapes).
     tile_count = -(-count // per_tile)
-    tile_count += -tile_count % workers
+    tile_count = min(count, tile_count + -tile_count % workers)
     bounds = [count * k // tile_count for k in range(tile_count + 1)]
     tiles = list(zip(bounds[:-1], bounds[1:]))
     shares = [tiles[w * tile_count // workers:(w + 1) * tile_count // workers] for w in range(workers)]

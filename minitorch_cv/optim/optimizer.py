@@ -4,6 +4,9 @@ laid out as torch's: ``{"state": {index: {...}}, "param_groups": [{..., "params"
 import copy
 from collections import defaultdict
 
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
 from ..nn.parameter import clear_grads
 from ..tensor import Tensor
 
@@ -57,6 +60,18 @@ class Optimizer:
         clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
+        """Update every parameter that has a gradient; ``closure`` (re)computes and returns the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self._update(param, group)
+        return loss
+
+    def _update(self, param, group):
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
     def state_dict(self):
@@ -88,7 +103,7 @@ class Optimizer:
             param = param_at.get(index)
             if param is None:
                 continue
-            self.state[param] = {key: _copy_like(value, param) for key, value in values.items()}
+            self.state[param] = {key: _copy_like(value, param, key) for key, value in values.items()}
         for saved, group in zip(saved_groups, self.param_groups):
             saved["params"] = group["params"]
         self.param_groups = saved_groups
@@ -103,9 +118,39 @@ class Optimizer:
         return text + ")"
 
 
-def _copy_like(value, param):
-    """A private copy of a state value; floating tensors take the parameter's dtype."""
+def _copy_like(value, param, key):
+    """A private copy of a state value; floating tensors take the parameter's dtype, except the
+    step counter, which keeps its own (as torch's)."""
     if isinstance(value, Tensor):
-        dtype = param.dtype if value.dtype.is_floating_point else value.dtype
+        dtype = param.dtype if value.dtype.is_floating_point and key != "step" else value.dtype
         return Tensor._wrap(value._data.astype(dtype.numpy, copy=True))
     return copy.deepcopy(value)
+
+
+def torch_only_options(foreach=None, capturable=False, differentiable=False, fused=None):
+    """torch's device and graph options, kept in each group so state dicts have torch's keys.
+
+    ``foreach`` changes nothing here (one code path); the others have no meaning without
+    devices or a differentiable optimizer and are refused when set.
+    """
+    for name, value in (("capturable", capturable), ("differentiable", differentiable), ("fused", fused)):
+        if value:
+            raise RuntimeError(f"minitorch_cv.optim: {name}=True is not supported (CPU only, no graph capture)")
+    return dict(foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused)
+
+
+def step_counter():
+    """A per-parameter step count stored as torch does: a 0-dim float32 tensor."""
+    return Tensor._wrap(np.zeros((), np.float32))
+
+
+def next_step(state):
+    """Add one to ``state["step"]`` in place and return the new count as a Python float."""
+    counter = state["step"]._data
+    counter += 1
+    return float(counter)
+
+
+def check_range(name, value, low=0.0):
+    if not low <= value:
+        raise ValueError(f"Invalid {name}: {value}")

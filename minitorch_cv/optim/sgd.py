@@ -1,7 +1,6 @@
 """Stochastic gradient descent with torch.optim.SGD's exact update rule."""
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -37,18 +36,6 @@ class SGD(Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Update every parameter that has a gradient; ``closure`` (re)computes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, group)
-        return loss
 
     def _update(self, param, group):
         p = param._data

@@ -1,4 +1,5 @@
-"""Vision data: ``datasets`` (CIFAR10, ImageFolder) and ``transforms``, as in torchvision."""
-from . import datasets, transforms
+"""Vision: ``datasets`` (CIFAR10, ImageFolder), ``transforms``, ``models`` (the ImageNet zoo) and
+``utils`` (make_grid, save_image), as in torchvision."""
+from . import datasets, models, transforms, utils
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "models", "transforms", "utils"]

@@ -1,5 +1,6 @@
 """Layer classes, one file per family as in torch.nn.modules."""
-from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU,
+                         Softmax, Tanh)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
@@ -8,5 +9,5 @@ from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
-from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sync_batchnorm import SyncBatchNorm

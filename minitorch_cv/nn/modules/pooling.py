@@ -1,4 +1,5 @@
-"""Pooling layers over (N, C, H, W) or (C, H, W) input: MaxPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d."""
+"""Pooling layers over (N, C, H, W) or (C, H, W) input: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
+AdaptiveMaxPool2d."""
 from .. import functional as F
 from ._checks import check_input, check_spatial_size
 from .module import Module
@@ -87,3 +88,39 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AvgPool2d(Module):
+    """2-D average pooling with torch's arguments and defaults.
+
+    Args:
+        kernel_size: window size; stride defaults to kernel_size.
+        padding: implicit zero padding on both sides (at most half the kernel).
+        ceil_mode: round the output size up (a window starting in the right padding is dropped).
+        count_include_pad: count the zero padding in the divisor (never the ceil_mode overhang).
+        divisor_override: divide every window sum by this instead.
+
+    Shape: (N, C, H, W) -> (N, C, H_out, W_out), ``H_out = floor((H + 2*padding - kernel_size) / stride + 1)``.
+
+    Example::
+
+        >>> nn.AvgPool2d(2)(minitorch_cv.randn(1, 3, 8, 8)).shape
+        minitorch_cv.Size([1, 3, 4, 4])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -1,4 +1,4 @@
-"""Fetch and unpack dataset archives: md5-checked, atomic, and safe against hostile tar members.
+"""Fetch and unpack dataset archives and weight files: checksummed, atomic, safe against hostile tar members.
 
 Nothing half-done is left where a dataset looks for its files: the download goes to a temporary
 file renamed into place once its md5 matches, and the archive is unpacked into a temporary
@@ -14,6 +14,10 @@ import urllib.error
 import urllib.request
 import zlib
 
+from tqdm import tqdm
+
+from ...serialization._atomic import new_file_mode
+
 
 class DownloadError(RuntimeError):
     """A download or an extraction failed; the message names the file and what to do."""
@@ -27,35 +31,51 @@ def md5sum(path, chunk_size=1 << 20):
     return digest.hexdigest()
 
 
-def _fetch(url, out, timeout):
-    """Stream ``url`` into the open file ``out``; return (md5 hex digest, bytes, expected bytes)."""
-    digest, received = hashlib.md5(), 0
+def _fetch(url, out, timeout, digests, progress):
+    """Stream ``url`` into the open file ``out``, updating each hashlib object in ``digests``.
+
+    Returns (bytes received, bytes announced or None); ``progress`` shows a tqdm bar on stderr.
+    """
+    received = 0
     request = urllib.request.Request(url, headers={"User-Agent": "minitorch_cv"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         expected = response.headers.get("Content-Length")
-        while chunk := response.read(1 << 20):
-            out.write(chunk)
-            digest.update(chunk)
-            received += len(chunk)
-    return digest.hexdigest(), received, None if expected is None else int(expected)
+        expected = None if expected is None else int(expected)
+        with tqdm(total=expected, disable=not progress, unit="B", unit_scale=True, unit_divisor=1024) as bar:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                for digest in digests.values():
+                    digest.update(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
+    return received, expected
 
 
-def download_url(url, path, md5=None, timeout=60):
-    """Download ``url`` to ``path``, replacing it only when complete and matching ``md5``."""
+def download_url(url, path, md5=None, timeout=60, sha256_prefix=None, progress=False):
+    """Download ``url`` to ``path``, replacing it only when complete and matching its checksum.
+
+    ``md5`` is the whole md5 hex digest; ``sha256_prefix`` the start of the sha256 hex digest
+    (torch.hub's file-name convention, ``resnet50-0676ba61.pth``).
+    """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
     by_hand = f"download it by hand from {url} and save it as {path}"
+    digests = {name: hashlib.new(name) for name, wanted in (("md5", md5), ("sha256", sha256_prefix)) if wanted}
     print(f"Downloading {url} to {path}")
     try:
         with os.fdopen(fd, "wb") as out:
-            got_md5, received, expected = _fetch(url, out, timeout)
+            received, expected = _fetch(url, out, timeout, digests, progress)
         if expected is not None and received != expected:
             raise DownloadError(f"download of {url} was cut short: got {received} of {expected} "
                                 f"bytes. Try again, or {by_hand}")
-        if md5 is not None and got_md5 != md5:
-            raise DownloadError(f"download of {url} is corrupt: md5 {got_md5}, expected {md5}. "
-                                f"Try again, or {by_hand}")
+        if md5 is not None and digests["md5"].hexdigest() != md5:
+            raise DownloadError(f"download of {url} is corrupt: md5 {digests['md5'].hexdigest()}, expected "
+                                f"{md5}. Try again, or {by_hand}")
+        if sha256_prefix is not None and not digests["sha256"].hexdigest().startswith(sha256_prefix):
+            raise DownloadError(f'download of {url} is corrupt: invalid hash value (expected "{sha256_prefix}", '
+                                f'got "{digests["sha256"].hexdigest()}"). Try again, or {by_hand}')
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         raise DownloadError(f"could not download {url}: {exc}. Check the network connection, "

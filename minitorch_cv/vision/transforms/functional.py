@@ -5,7 +5,8 @@ Three kinds of image are accepted:
 * PIL images: handled with PIL the way torchvision's PIL backend does, so values match it;
 * NumPy uint8 arrays, channels last: [H, W], [H, W, C], or a batch [N, H, W, C]; pad, crop and
   flip are plain NumPy, resize and colour changes go through PIL and back;
-* minitorch_cv Tensors [..., C, H, W] (what ToTensor returns): normalize, pad, crop, flip.
+* minitorch_cv Tensors [..., C, H, W] (what ToTensor returns): normalize, pad, crop, flip, and
+  bilinear resize (antialiased as torch's interpolate).
 
 Array operations index height, width and channels from the end, so the same code serves one
 image and a whole batch.
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
 from ...tensor import Tensor
+from ._tensor_resize import resize_array
 
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
@@ -170,8 +172,9 @@ def resized_output_size(height, width, size, max_size=None):
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize with PIL; unchanged when the size already matches.
 
-    PIL always antialiases (bilinear, bicubic), as torchvision does for PIL images;
-    ``antialias`` is accepted for compatibility and has no other effect.
+    PIL always antialiases (bilinear, bicubic), as torchvision does for PIL images, so
+    ``antialias`` only matters for tensor images [..., C, H, W], resized (bilinear only) as
+    torch's ``interpolate`` does.
     """
     if isinstance(interpolation, int):
         resample = interpolation
@@ -184,6 +187,10 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     new_h, new_w = resized_output_size(height, width, size, max_size)
     if (new_h, new_w) == (height, width):
         return img
+    if isinstance(img, Tensor):
+        if resample != Image.BILINEAR:
+            raise NotImplementedError(f"resize: tensor images support bilinear interpolation only, got {interpolation}")
+        return Tensor._wrap(resize_array(img._data, new_h, new_w, bool(antialias)))
     if _is_pil(img):
         return img.resize((new_w, new_h), resample)
     return _pil_roundtrip(img, "resize", lambda pil: pil.resize((new_w, new_h), resample))

@@ -7,15 +7,17 @@ decision per sample from the same distribution as the per-image path. ``Compose`
 version when all its members do (see ``supports_batch``); datasets backed by one array use it to
 load a batch with a few NumPy operations instead of a Python loop over images.
 
-Randomness comes from ``generator`` (a ``minitorch_cv.Generator``; default: the global one, so
-``minitorch_cv.manual_seed`` makes the augmentation reproducible).
+Randomness comes from ``generator`` (a ``minitorch_cv.Generator``; default: the global one):
+the same draws torchvision makes, on the same stream, so after the same seed the crops, flips
+and jitter are torchvision's, per image and in batches (``_draws``).
 """
 import numbers
 
 import numpy as np
 
-from ...random import numpy_generator
+from ...random import resolve
 from ...tensor import Tensor
+from . import _draws as draws
 from . import functional as F
 from .functional import InterpolationMode, PADDING_MODES
 
@@ -63,7 +65,12 @@ class Compose:
             if not supports_batch(t):
                 raise TypeError(f"Compose.apply_batch: {t!r} has no batch version; "
                                 "check supports_batch() first")
-            batch = t.apply_batch(batch)
+        key = (type(batch), tuple(batch.shape[1:]), str(batch.dtype), tuple(map(id, self.transforms)))
+        if getattr(self, "_word_counts", (None,))[0] != key:  # counts depend on the image shape only
+            self._word_counts = (key, draws.word_counts(self.transforms, batch))
+        sources = draws.sources(self.transforms, batch, self._word_counts[1])
+        for index, t in enumerate(self.transforms):
+            batch = t.apply_batch(batch, sources[index]) if index in sources else t.apply_batch(batch)
         return batch
 
     def __repr__(self):
@@ -170,20 +177,19 @@ class RandomCrop:
         RandomCrop._check_fits(h, w, th, tw)
         if (h, w) == (th, tw):
             return 0, 0, h, w
-        rng = numpy_generator(generator)
-        i = int(rng.integers(0, h - th + 1))
-        j = int(rng.integers(0, w - tw + 1))
+        i = draws.randint(h - th + 1, generator)
+        j = draws.randint(w - tw + 1, generator)
         return i, j, th, tw
 
     @staticmethod
     def get_batch_params(n, height, width, output_size, generator=None):
-        """Arrays of ``n`` independent (top, left) offsets, distributed as in ``get_params``."""
+        """Arrays of ``n`` (top, left) offsets: those ``get_params`` draws for n images in a row."""
         th, tw = output_size
         RandomCrop._check_fits(height, width, th, tw)
         if (height, width) == (th, tw):
             return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-        rng = numpy_generator(generator)
-        return rng.integers(0, height - th + 1, size=n), rng.integers(0, width - tw + 1, size=n)
+        words = resolve(generator).words(2 * n).reshape(n, 2)
+        return draws.below(words[:, 0], height - th + 1), draws.below(words[:, 1], width - tw + 1)
 
     @staticmethod
     def _check_fits(h, w, th, tw):
@@ -206,17 +212,19 @@ class RandomCrop:
         i, j, h, w = self.get_params(img, self.size, self.generator)
         return F.crop(img, i, j, h, w)
 
-    def apply_batch(self, batch):
+    def apply_batch(self, batch, generator=None):
+        """Crop every image; ``generator`` (default: this transform's) is how Compose hands over
+        the words of this transform, image by image."""
         array = _batch_array(self._pad(batch), "RandomCrop")
         h_axis, w_axis, _ = F._axes(batch)
         th, tw = self.size
         tops, lefts = self.get_batch_params(len(array), array.shape[h_axis], array.shape[w_axis],
-                                            self.size, self.generator)
+                                            self.size, generator or self.generator)
         shape = list(array.shape)
         shape[h_axis], shape[w_axis] = th, tw
         out = np.empty(shape, dtype=array.dtype)
         window = [slice(None)] * (array.ndim - 1)
-        for k, (top, left) in enumerate(zip(tops.tolist(), lefts.tolist())):
+        for k, top, left in zip(range(len(array)), tops.tolist(), lefts.tolist()):
             window[h_axis], window[w_axis] = slice(top, top + th), slice(left, left + tw)
             out[k] = array[k][tuple(window)]
         return F._like(batch, out)
@@ -233,13 +241,14 @@ class _RandomFlip:
         self.generator = generator
 
     def __call__(self, img):
-        if numpy_generator(self.generator).random() < self.p:
+        if draws.rand(self.generator) < np.float32(self.p):
             return self._flip(img)
         return img
 
-    def apply_batch(self, batch):
+    def apply_batch(self, batch, generator=None):
         array = _batch_array(batch, type(self).__name__)
-        flip = numpy_generator(self.generator).random(len(array)) < self.p
+        words = resolve(generator or self.generator).words(len(array))
+        flip = draws.unit_floats(words) < np.float32(self.p)
         out = array.copy()
         out[flip] = np.flip(array[flip], F._axes(batch)[self._axis])
         return F._like(batch, out)
@@ -294,9 +303,8 @@ class ColorJitter:
     @staticmethod
     def get_params(brightness, contrast, saturation, hue, generator=None):
         """A random order of the four adjustments and a factor for each one that is enabled."""
-        rng = numpy_generator(generator)
-        fn_idx = rng.permutation(4)
-        factors = [None if r is None else float(rng.uniform(r[0], r[1]))
+        fn_idx = draws.randperm(4, generator)
+        factors = [None if r is None else draws.uniform(r[0], r[1], generator)
                    for r in (brightness, contrast, saturation, hue)]
         return (fn_idx, *factors)
 

@@ -1,4 +1,4 @@
-"""``save``/``load`` of state_dicts as NumPy ``.npz`` files: no pickle, written atomically.
+"""minitorch_cv's own checkpoint format: state_dicts as NumPy ``.npz`` files, no pickle.
 
 A nested structure (dicts with str or int keys, lists, tuples, tensors, arrays, numbers,
 strings, None) is flattened into one array per leaf, named by its path: ``layer.weight``,
@@ -6,22 +6,17 @@ strings, None) is flattened into one array per leaf, named by its path: ``layer.
 saying what the leaf was. Characters that would clash (``/ @ %`` and a leading ``#``) are
 %-escaped. A marker entry identifies the file as ours, so foreign files fail clearly.
 """
-import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
-from .device import device as _device
-from .tensor import Tensor
+from ..tensor import Tensor
 
 _MARKER = "__minitorch_cv_checkpoint__"
 _FORMAT_VERSION = 1
 _ROOT = "__root__"
 _ESCAPES = (("%", "%25"), ("/", "%2F"), ("@", "%40"))
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def _encode_key(key):
@@ -87,48 +82,11 @@ def _where(prefix):
     return repr(path) if path else "the top level"
 
 
-def save(obj, f):
-    """Write a tensor, a state_dict or a nested dict/list of them to ``f`` (a path or a binary file).
-
-    For a path, the file is written under a temporary name in the same folder, flushed to disk
-    and then renamed over the target, so an interrupted save never leaves a half-written file
-    and never destroys the previous one.
-    """
+def save_npz(obj, handle):
+    """Write a tensor, a state_dict or a nested dict/list of them to the binary file ``handle``."""
     arrays = {_MARKER: np.asarray(_FORMAT_VERSION)}
     _flatten({_ROOT: obj}, "", arrays)
-    if hasattr(f, "write"):
-        np.savez(f, **arrays)
-        return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder):
-    """Make the rename itself durable (where the OS allows opening folders)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    np.savez(handle, **arrays)
 
 
 def _decode_leaf(tag, array):
@@ -172,39 +130,22 @@ def _unflatten(arrays):
     return build(())[_ROOT]
 
 
-def load(f, map_location=None, weights_only=True):
-    """Read what ``save`` wrote (a path or a binary file). A damaged or foreign file gets a clear error.
-
-    ``map_location`` may name the CPU (anything else is refused); ``weights_only`` is accepted
-    for compatibility: these files never hold pickled code.
-    """
-    if isinstance(map_location, (str, _device)):
-        _device(map_location)
-    name = repr(f) if hasattr(f, "read") else repr(os.fspath(f))
-    if not hasattr(f, "read") and not os.path.exists(os.fspath(f)):
-        raise FileNotFoundError(f"load(): no such file {name}")
+def load_npz(f, name):
+    """Read what ``save_npz`` wrote (a path or a binary file); ``name`` names it in errors."""
     try:
         with np.load(f, allow_pickle=False) as arrays:
             files = set(arrays.files)
             if _MARKER not in files:
-                raise _Foreign(_describe_foreign(files))
+                raise _Foreign(f"it is a NumPy .npz archive without minitorch_cv's marker (entries: "
+                               f"{sorted(files)[:5]}); save checkpoints with minitorch_cv.save")
             return _unflatten(arrays)
     except _Foreign as foreign:
         raise RuntimeError(f"load(): {name} is not a minitorch_cv checkpoint: {foreign}") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, AttributeError, TypeError) as error:
         raise RuntimeError(f"load(): {name} is not a readable minitorch_cv checkpoint (a NumPy .npz file "
-                           f"written by minitorch_cv.save); it may be damaged, truncated, or another "
-                           f"format such as a PyTorch .pth file ({type(error).__name__}: {error})") from None
+                           f"written by minitorch_cv.save); it may be damaged or truncated "
+                           f"({type(error).__name__}: {error})") from None
 
 
 class _Foreign(Exception):
     """A readable .npz that minitorch_cv.save did not write."""
-
-
-def _describe_foreign(files):
-    if any(name.endswith("data.pkl") or "/data/" in name for name in files):
-        return ("it looks like a PyTorch file (torch.save, pickle inside a zip), and minitorch_cv never "
-                "unpickles. Convert it once with torch installed: "
-                "`python -m reference.convert model.pth model.npz` (from the repository root)")
-    return (f"it is a NumPy .npz archive without minitorch_cv's marker (entries: {sorted(files)[:5]}); "
-            "save checkpoints with minitorch_cv.save")
