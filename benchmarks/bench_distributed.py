@@ -5,9 +5,12 @@ mode. A worker wraps the model in DistributedDataParallel, trains on a fixed ran
 (zero_grad, forward, cross-entropy, backward with the bucketed allreduce, SGD momentum 0.9),
 times every step on rank 0 after untimed warm-up steps, and records the time each step spends
 in the reducer's allreduce calls (starting them from the gradient hooks and waiting for them at
-the end of backward). Each job also times a blocking allreduce of 1M float32. Reported:
+the end of backward), and the CPU time all ranks used per step (busy waiting in MPI included).
+Each job also times a blocking allreduce of 1M float32. Reported:
 images/s (global batch / median step), scaling = images/s at R ranks / images/s at 1 rank, and
-efficiency = scaling / R. "weak": every rank keeps --batch images (global batch grows with R);
+efficiency = scaling / R, and CPU ms per image (all ranks): on a machine whose other processes
+take cores, wall-clock scaling shows mostly their load, while CPU time per image shows what the
+extra ranks cost in work. "weak": every rank keeps --batch images (global batch grows with R);
 "strong": the global batch --batch is split over the ranks (train_cifar.py --distributed).
 
     python benchmarks/bench_distributed.py                         # CIFAR10CNN and ResNet-20 if present
@@ -100,12 +103,15 @@ def worker(args):
         step()
     dist.barrier()
     step_s, comm_s = [], []
+    cpu_start = time.process_time()
     for _ in range(args.steps):
         in_allreduce[0] = 0.0
         tick = time.perf_counter()
         step()
         step_s.append(time.perf_counter() - tick)
         comm_s.append(in_allreduce[0])
+    cpu_per_step = np.array([(time.process_time() - cpu_start) / args.steps])
+    dist.all_reduce(torch.from_numpy(cpu_per_step))       # summed over the ranks
     big = np.ones(1 << 20, dtype=np.float32)
     allreduce_s = []
     for _ in range(20):
@@ -121,6 +127,7 @@ def worker(args):
             "allreduce_ms_per_step": 1e3 * statistics.median(comm_s) if args.backend == "numpy" else None,
             "allreduce_share": statistics.median(comm_s) / median if args.backend == "numpy" else None,
             "images_per_s": batch * world / median,
+            "cpu_ms_per_image": 1e3 * float(cpu_per_step[0]) / (batch * world),
             "buckets": len(model.reducer.buckets) if args.backend == "numpy" else None,
             "parameters": sum(p.numel() for p in model.parameters()),
             "allreduce_1M_float32_ms": 1e3 * statistics.median(allreduce_s)}), flush=True)
@@ -212,7 +219,7 @@ def format_row(row):
     share = "" if row["allreduce_share"] is None else (
         f"; allreduce {row['allreduce_ms_per_step']:.2f} ms/step ({row['allreduce_share']:.1%}), {row['buckets']} buckets")
     return (f"{head} {row['ranks']} rank(s), batch {row['batch_per_rank']}/rank: step {row['step_ms']:.1f} ms, "
-            f"{row['images_per_s']:.0f} img/s{speedup}{share}; 1M float32 allreduce "
+            f"{row['images_per_s']:.0f} img/s{speedup}, {row['cpu_ms_per_image']:.2f} CPU ms/image{share}; 1M float32 allreduce "
             f"{row['allreduce_1M_float32_ms']:.2f} ms; other load {row['other_load_cores']:.2f} cores")
 
 

@@ -149,7 +149,7 @@ def main(argv=None):
         run.create()
     print(f"{backend.name} backend, {args.threads} threads, {group.world} process(es), {len(train_set)} training and "
           f"{len(test_set)} test images, run folder {run.path}")
-    log = NoLog() if args.tensorboard is None else TensorBoardLog(
+    log = NoLog() if args.tensorboard is None or not group.is_main else TensorBoardLog(
         args.tensorboard or os.path.join(run.path, "tensorboard"),
         data.batches_per_epoch(len(train_set), recipe["batch_size"]), progress)
     with StopOnInterrupt() as stop:

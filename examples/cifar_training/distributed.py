@@ -136,8 +136,14 @@ class Distributed(Local):
         return shared[0]
 
     def training_model(self, model):
+        """``model`` in DistributedDataParallel; on the numpy backend its BatchNorm layers become
+        SyncBatchNorm (global batch statistics, so BatchNorm models do not depend on the number of
+        ranks either; torch's SyncBatchNorm refuses CPU tensors, so the torch backend keeps
+        per-rank statistics). The layers are swapped inside ``model``: its state_dict keys stay."""
         if self._model is not model:
             self._model = model
+            if self.backend.name == "numpy":
+                self.backend.lib.nn.SyncBatchNorm.convert_sync_batchnorm(model)
             self._wrapped = self.backend.lib.nn.parallel.DistributedDataParallel(model)
         return self._wrapped
 

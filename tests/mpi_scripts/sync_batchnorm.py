@@ -3,7 +3,7 @@
 1. One forward/backward in float64 and float32 with a random upstream gradient: outputs and
    input gradients per share, parameter gradients summed over ranks, running buffers.
 2. 20 SGD steps of DDP(convert_sync_batchnorm(model)) against the BatchNorm model on the global
-   batch (DDP averages each rank's share of the global-mean loss).
+   batch (DDP averages each rank's share of the global-mean loss); 2 steps of ResNet-20 likewise.
 Prints ``RESULT {json}`` on rank 0 with the largest differences.
 """
 import json
@@ -89,12 +89,38 @@ def training(rank, world, steps=20):
                      if ours[k].dtype.is_floating_point))
 
 
+def resnet20_training(rank, world, steps=2):
+    """ResNet-20 (19 BatchNorm layers) converted to SyncBatchNorm under DDP, float64, against the
+    BatchNorm model on the global batch."""
+    from minitorch_cv.models import cifar_resnet20
+
+    def run(model, part, ranks):
+        optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        for step in range(steps):
+            rng = np.random.default_rng(step)
+            images, labels = rng.standard_normal((BATCH, 3, 32, 32)), rng.integers(0, 10, BATCH)
+            optimizer.zero_grad()
+            nn.CrossEntropyLoss()(model(torch.tensor(share(images, part, ranks))),
+                                  torch.tensor(share(labels, part, ranks))).backward()
+            optimizer.step()
+        return {k: v.numpy() for k, v in model.state_dict().items() if v.dtype.is_floating_point}
+
+    torch.manual_seed(0)
+    ours = run(DDP(nn.SyncBatchNorm.convert_sync_batchnorm(cifar_resnet20().double())), rank, world)
+    if rank != 0:
+        return None
+    torch.manual_seed(0)
+    theirs = run(cifar_resnet20().double(), 0, 1)
+    return max(float(np.abs(ours["module." + k] - v).max() / max(np.abs(v).max(), 1e-30)) for k, v in theirs.items())
+
+
 def main():
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     result = {"float64": gradients_once(torch.float64, rank, world),
               "float32": gradients_once(torch.float32, rank, world),
-              "ddp_training_float64": training(rank, world)}
+              "ddp_training_float64": training(rank, world),
+              "resnet20_ddp_float64": resnet20_training(rank, world)}
     if rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
 
