@@ -5,7 +5,8 @@
 Each job names an architecture (and builder kwargs), a checkpoint written by ``torch.save``
 and an .npz of inputs; the worker loads the checkpoint with ``minitorch_cv.load`` into
 ``vision.models.<arch>()`` and writes to the job's output .npz: the printed model and its
-state_dict entries, float32 and float64 eval logits, and, after one float64 training step
+state_dict entries, float32 eval logits with every convolution by im2col and with the default
+Winograd paths, float64 eval logits, and, after one float64 training step
 (train mode, Dropout in eval so its masks cannot differ, a random upstream gradient on the
 logits), every parameter's gradient and every buffer.
 """
@@ -46,7 +47,9 @@ def run(job):
                for key, value in model.state_dict().items()]
     out = {"repr": np.array(repr(model)), "state_dict": np.array(entries)}
     model.load_state_dict(minitorch_cv.load(job["checkpoint"]))
-    out["eval_float32"] = eval_logits(model, inputs["eval_float32"])
+    with minitorch_cv.backends.winograd.flags(enabled=False):
+        out["eval_float32"] = eval_logits(model, inputs["eval_float32"])
+    out["eval_float32_winograd"] = eval_logits(model, inputs["eval_float32"])
     model.double()
     out["eval_float64"] = eval_logits(model, inputs["eval_float64"])
     out.update(training_step(model, inputs["train_float64"], inputs["upstream_float64"]))

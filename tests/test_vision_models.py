@@ -15,7 +15,8 @@ batch 1); float64 logits on 224x224 for resnet18, alexnet and mobilenet_v2, on 6
 other ResNets and 32x32 for VGG (224x224 in float64 is too slow for the suite); the training
 step at 64x64 (VGG: 32x32). Tolerances: tests/torch_parity.py, rows "model" (in float32 the
 absolute part is at least twice torch's own float32 error against float64 on the same input,
-computed here).
+computed here). The float32 logits are compared twice: with every convolution by im2col under
+that row, and with the default Winograd paths (3x3 and 5x5 layers) under "model winograd".
 """
 import json
 import os
@@ -136,6 +137,8 @@ def test_model_matches_torchvision(arch, worker, tmp_path):
         op = f"vision.models.{arch}"
         assert_matches("eval_float32", ours["eval_float32"], expected["eval_float32"], "float32", "model", op,
                        spread=expected["spread_float32"])
+        assert_matches("eval_float32 (Winograd)", ours["eval_float32_winograd"], expected["eval_float32"], "float32",
+                       "model winograd", op, spread=expected["spread_float32"])
         assert_matches("eval_float64", ours["eval_float64"], expected["eval_float64"], "float64", "model", op)
         names = sorted(k for k in expected if k.startswith(("grad/", "buffer/")))
         assert sorted(k for k in ours.files if k.startswith(("grad/", "buffer/"))) == names

@@ -41,6 +41,10 @@ TOLERANCES = {
     # itself (ResNet-101: torch float32 vs float64 7.7e-5, ours 9.3e-5), so the absolute part is at
     # least twice torch's own float32 error against float64 on the same input (``spread``).
     ("float32", "model"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=2.0),
+    # The same with the default Winograd convolutions: each such layer's float32 error is about ten
+    # times torch's (the "winograd" row), and deep networks carry it to the logits (measured:
+    # ResNet-101 3.6e-4 against torch's own 1.8e-4, VGG-16-BN 3.8e-5 against 8e-6).
+    ("float32", "model winograd"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=10.0),
     ("float64", "model"): dict(rtol=1e-10, atol_of_max=1e-10),
 }
 
