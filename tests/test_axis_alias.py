@@ -66,3 +66,11 @@ def test_dim_and_axis_together_is_a_type_error_like_torch(name, form):
             with pytest.raises(TypeError):
                 call(1, axis=1)
     assert "axis" in str(keyword.value) and name in str(keyword.value)
+
+
+@pytest.mark.parametrize("name", ["std_mean", "var_mean"])
+@pytest.mark.parametrize("axis", [1, (1, 2)])
+def test_std_mean_and_var_mean_accept_axis_like_torch(name, axis):
+    for part in range(2):
+        compare(lambda lib, x: getattr(lib, name)(x, axis=axis, correction=0)[part], [_input(3)],
+                op=f"{name}(axis=)")

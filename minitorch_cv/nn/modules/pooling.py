@@ -1,5 +1,5 @@
 """Pooling layers over (N, C, H, W) or (C, H, W) input: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
-AdaptiveMaxPool2d."""
+AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d."""
 from .. import functional as F
 from ._checks import check_input, check_spatial_size
 from .module import Module
@@ -124,3 +124,32 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _MaxUnpoolNd(Module):
+    """Partial inverse of max pooling: ``forward(input, indices, output_size=None)``."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        spatial = self._spatial
+        as_tuple = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * spatial)
+        self.kernel_size = as_tuple(kernel_size)
+        self.stride = as_tuple(stride if stride is not None else kernel_size)
+        self.padding = as_tuple(padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    _spatial = 1
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    _spatial = 2
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
