@@ -16,3 +16,5 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .smooth_activation import CELU, ELU, SELU, LogSigmoid, Mish, Softmin, Softplus, Softsign
 from .loss import BCELoss, BCEWithLogitsLoss
 from .pooling import MaxUnpool1d, MaxUnpool2d
+from .pooling import AvgPool1d, AvgPool3d, MaxPool1d, MaxPool3d, MaxUnpool3d
+from .conv import Conv1d, Conv3d
