@@ -246,12 +246,12 @@ class TensorMath:
     # ----- reductions -----
     @reduce.axis_alias
     def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self.to(dtype) if dtype is not None else self
+        x = self.to(_dtype.as_dtype(dtype)) if dtype is not None else self
         return reduce.sum(x, dim, keepdim)
 
     @reduce.axis_alias
     def mean(self, dim=None, keepdim=False, dtype=None):
-        x = self.to(dtype) if dtype is not None else self
+        x = self.to(_dtype.as_dtype(dtype)) if dtype is not None else self
         return reduce.mean(x, dim, keepdim)
 
     @reduce.axis_alias

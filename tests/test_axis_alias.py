@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import minitorch_cv
-from torch_parity import compare
+from torch_parity import compare, same_error
 
 # name -> keyword arguments besides axis; the function forms are lib.NAME(x, axis=...)
 REDUCTIONS = {"sum": {}, "mean": {}, "std": {}, "var": {"unbiased": False}, "max": {}, "min": {},
@@ -74,3 +74,9 @@ def test_std_mean_and_var_mean_accept_axis_like_torch(name, axis):
     for part in range(2):
         compare(lambda lib, x: getattr(lib, name)(x, axis=axis, correction=0)[part], [_input(3)],
                 op=f"{name}(axis=)")
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod"])
+def test_a_string_that_names_no_dtype_is_a_type_error_like_torch(name):
+    same_error(lambda lib, x: getattr(x, name)(dtype=""), np.ones(2, np.float32), check_class=True)
+    compare(lambda lib, x: getattr(x, name)(dtype=lib.float64), [_input(4)], op=f"{name}(dtype=)")
