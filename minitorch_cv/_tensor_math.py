@@ -304,9 +304,11 @@ class TensorMath:
     def flatten(self, start_dim=0, end_dim=-1):
         return shape_ops.flatten(self, start_dim, end_dim)
 
+    @reduce.axis_alias
     def unsqueeze(self, dim):
         return shape_ops.unsqueeze(self, dim)
 
+    @reduce.axis_alias
     def squeeze(self, dim=None):
         return shape_ops.squeeze(self, dim)
 

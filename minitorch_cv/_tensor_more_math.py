@@ -245,3 +245,9 @@ for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asin
               "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "fix", "sgn", "arctan2", "logcumsumexp", "logical_not",
               "hypot", "logaddexp", "copysign"):
     setattr(TensorMoreMath, _name + "_", inplace(_name))
+
+
+# torch accepts NumPy's ``axis=`` for ``dim`` in these too (the reductions above say so inline)
+for _name in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "logsumexp", "amax", "amin", "aminmax",
+              "prod", "sort", "argsort", "topk", "kthvalue", "median", "mode", "count_nonzero"):
+    setattr(TensorMoreMath, _name, reduce.axis_alias(getattr(TensorMoreMath, _name)))
