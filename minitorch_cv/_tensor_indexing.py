@@ -7,6 +7,7 @@ import numpy as np
 from ._tensor_more_math import inplace
 from .ops import indexing as ix
 from .ops import layout
+from .ops.reduce import axis_alias
 
 
 class TensorIndexing:
@@ -167,3 +168,8 @@ class TensorIndexing:
 for _name in ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_fill", "masked_fill", "tril", "triu",
               "index_put"):
     setattr(TensorIndexing, _name + "_", inplace(_name))
+
+
+# torch accepts NumPy's ``axis=`` for ``dim`` in these too
+for _name in ("unbind", "chunk", "gather", "index_select", "narrow"):
+    setattr(TensorIndexing, _name, axis_alias(getattr(TensorIndexing, _name)))

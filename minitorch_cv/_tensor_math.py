@@ -246,12 +246,12 @@ class TensorMath:
     # ----- reductions -----
     @reduce.axis_alias
     def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self.to(dtype) if dtype is not None else self
+        x = self.to(_dtype.as_dtype(dtype)) if dtype is not None else self
         return reduce.sum(x, dim, keepdim)
 
     @reduce.axis_alias
     def mean(self, dim=None, keepdim=False, dtype=None):
-        x = self.to(dtype) if dtype is not None else self
+        x = self.to(_dtype.as_dtype(dtype)) if dtype is not None else self
         return reduce.mean(x, dim, keepdim)
 
     @reduce.axis_alias
@@ -304,9 +304,11 @@ class TensorMath:
     def flatten(self, start_dim=0, end_dim=-1):
         return shape_ops.flatten(self, start_dim, end_dim)
 
+    @reduce.axis_alias
     def unsqueeze(self, dim):
         return shape_ops.unsqueeze(self, dim)
 
+    @reduce.axis_alias
     def squeeze(self, dim=None):
         return shape_ops.squeeze(self, dim)
 

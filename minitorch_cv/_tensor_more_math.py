@@ -8,7 +8,7 @@ Each method is a thin call into ``minitorch_cv.ops`` (``unary_math``, ``binary_m
 import numpy as np
 
 from .ops import binary_math as bm
-from .ops import scan, sorting
+from .ops import reduce, scan, sorting
 from .ops import unary_math as um
 
 
@@ -203,9 +203,11 @@ class TensorMoreMath:
         dim = () if dim is None else dim
         return pair(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
+    @reduce.axis_alias
     def std_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.std(dim, unbiased, keepdim, correction), self.mean(dim, keepdim)
 
+    @reduce.axis_alias
     def var_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.var(dim, unbiased, keepdim, correction), self.mean(dim, keepdim)
 
@@ -243,3 +245,9 @@ for _name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asin
               "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "fix", "sgn", "arctan2", "logcumsumexp", "logical_not",
               "hypot", "logaddexp", "copysign"):
     setattr(TensorMoreMath, _name + "_", inplace(_name))
+
+
+# torch accepts NumPy's ``axis=`` for ``dim`` in these too (the reductions above say so inline)
+for _name in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "logsumexp", "amax", "amin", "aminmax",
+              "prod", "sort", "argsort", "topk", "kthvalue", "median", "mode", "count_nonzero"):
+    setattr(TensorMoreMath, _name, reduce.axis_alias(getattr(TensorMoreMath, _name)))

@@ -89,10 +89,12 @@ def flatten(x, start_dim=0, end_dim=-1):
     return x.flatten(start_dim, end_dim)
 
 
+@axis_alias
 def squeeze(x, dim=None):
     return x.squeeze(dim)
 
 
+@axis_alias
 def unsqueeze(x, dim):
     return x.unsqueeze(dim)
 
@@ -101,10 +103,12 @@ def matmul(a, b):
     return a @ b
 
 
+@axis_alias
 def cat(tensors, dim=0):
     return _shape_ops.cat(tensors, dim)
 
 
+@axis_alias
 def stack(tensors, dim=0):
     return _shape_ops.stack(tensors, dim)
 

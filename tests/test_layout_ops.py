@@ -190,3 +190,31 @@ def test_keyword_arguments_have_torch_names(name):
     x = _x("kw", (3, 4))
     index = np.array([[0, 1], [2, 3], [1, 1]])
     compare(KEYWORDS[name], [x, index], op="keywords", dtype="float64")
+
+
+VIEW_WRITES = {  # in-place writes through a view must reach the base, as in torch
+    "diagonal_add": lambda lib, x: x.diagonal().add_(1),
+    "diagonal_offset_fill": lambda lib, x: x.diagonal(1).fill_(5),
+    "diagonal_dims_setitem": lambda lib, x: x.diagonal(-1, 2, 0).__setitem__(slice(None), 7),
+    "unfold_add": lambda lib, x: x.unfold(2, 2, 2).add_(1),
+    "unfold_gap_setitem": lambda lib, x: x.unfold(1, 2, 3).__setitem__((Ellipsis, 1), 2),
+    "unfold_window_fill": lambda lib, x: x.unfold(2, 3, 1)[0, 0, 1].fill_(4),
+}
+
+
+@pytest.mark.parametrize("name", list(VIEW_WRITES))
+def test_diagonal_and_unfold_are_views_like_torch(name):
+    results = []
+    for lib in (torch, mt):
+        x = lib.zeros(2, 3, 4, dtype=lib.float64)
+        VIEW_WRITES[name](lib, x)
+        results.append(np.asarray(x.numpy()))
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.diagonal(1, 2, 0), lambda x: x.diagonal(-2), lambda x: x.unfold(1, 3, 1),
+                                lambda x: x.unfold(2, 2, 3), lambda x: x.transpose(0, 2).unfold(0, 2, 1)])
+def test_diagonal_and_unfold_views_backward(fn):
+    x = np.random.default_rng(0).standard_normal((3, 4, 5))
+    compare(lambda lib, a: fn(a * 1), [x], op="diagonal/unfold view", dtype="float64")
+    assert gradcheck(fn, (mt.tensor(x, requires_grad=True),))

@@ -6,7 +6,7 @@ import torch
 import minitorch_cv
 from minitorch_cv import nn
 from minitorch_cv.autograd import gradcheck
-from torch_parity import compare
+from torch_parity import compare, same_error
 
 DTYPES = ["float32", "float64"]
 
@@ -139,3 +139,13 @@ def test_gradcheck_linear():
 ], ids=["softmax", "log_softmax", "sigmoid", "tanh", "relu", "flatten"])
 def test_gradcheck_activations(fn):
     assert gradcheck(fn, [_double(3, 5, away_from_zero=True)])
+
+
+@pytest.mark.parametrize("fn", [lambda lib, x: lib.softmax(x, 0), lambda lib, x: lib.log_softmax(x, 0),
+                                lambda lib, x: x.softmax(0), lambda lib, x: lib.nn.functional.softmin(x, 0),
+                                lambda lib, x: lib.nn.functional.cross_entropy(x.reshape(2, 3), lib.tensor([0, 1]))])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_softmax_family_on_integer_or_bool_input_is_not_implemented_like_torch(fn, dtype):
+    same_error(lambda lib, x: fn(lib, x.to(getattr(lib, dtype))), np.arange(6), check_class=True)
+    assert torch.softmax(torch.arange(3), 0, dtype=torch.float32).dtype == torch.float32
+    assert minitorch_cv.softmax(minitorch_cv.arange(3), 0, dtype=minitorch_cv.float32).dtype == minitorch_cv.float32

@@ -10,3 +10,7 @@ from .modules import SyncBatchNorm
 from . import parallel
 from . import utils
 from .modules import ConvTranspose2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .modules import (BCELoss, BCEWithLogitsLoss, CELU, ELU, SELU, LogSigmoid, Mish, Softmin, Softplus,
+                      Softsign)
+from .modules import MaxUnpool1d, MaxUnpool2d
+from .modules import AvgPool1d, AvgPool3d, Conv1d, Conv3d, MaxPool1d, MaxPool3d, MaxUnpool3d

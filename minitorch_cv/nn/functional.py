@@ -16,6 +16,9 @@ from ..ops.attention import normalize, scaled_dot_product_attention  # noqa: F40
 from ..ops.conv1d import conv1d  # noqa: F401
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.smooth_activations import celu, elu, logsigmoid, mish, selu, softmin, softplus, softsign  # noqa: F401
+from ..ops.conv3d import conv3d  # noqa: F401
+from ..ops.pool_nd import avg_pool1d, avg_pool3d, max_pool1d, max_pool3d  # noqa: F401
+from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
 from ..tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "relu", "sigmoid", "tanh", "linear", "softmax", "log_softmax", "cross_entropy",

@@ -1,5 +1,6 @@
 """Rearranging ops: repeat/tile, repeat_interleave, flip, roll, tril/triu, diag/diagonal/diag_embed,
-Tensor.unfold, unflatten, split/chunk/unbind, movedim, narrow, broadcast_to.
+Tensor.unfold (views, ``strided_views.py``), unflatten, split/chunk/unbind, movedim, narrow,
+broadcast_to.
 
 Most are compositions of index_select, getitem, reshape and expand, whose backwards are written
 by hand in ``indexing.py`` and ``shape.py``; the index arrays they build are the whole forward.
@@ -9,6 +10,7 @@ import numpy as np
 from ..autograd.function import tensor_type
 from .indexing import index_select
 from .reduce import dims, one_dim
+from .strided_views import Diagonal, Unfold
 
 
 def _long(array):
@@ -113,16 +115,11 @@ def triu(tensor, diagonal=0):
 
 
 def diagonal(tensor, offset=0, dim1=0, dim2=1):
-    """The diagonal over dims ``dim1``/``dim2``, as a new last dim (a copy here, a view in torch)."""
+    """The diagonal over dims ``dim1``/``dim2``, as a new last dim (a view, as in torch)."""
     a, b = dims(dim1, tensor.ndim)[0], dims(dim2, tensor.ndim)[0]
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    moved = movedim(tensor, (a, b), (-2, -1))
-    rows, cols = moved.shape[-2:]
-    start_row, start_col = max(-offset, 0), max(offset, 0)
-    length = max(min(rows - start_row, cols - start_col), 0)
-    steps = np.arange(length)
-    return moved[(Ellipsis, _long(steps + start_row), _long(steps + start_col))]
+    return Diagonal.apply(tensor, offset=int(offset), a=a, b=b)
 
 
 def diag_embed(tensor, offset=0, dim1=-2, dim2=-1):
@@ -179,11 +176,7 @@ def unfold(tensor, dimension, size, step):
         raise RuntimeError(f"step is {step} but must be > 0")
     if tensor.ndim == 0:
         return tensor.reshape(1)
-    count = (length - size) // step + 1
-    index = (np.arange(count)[:, None] * step + np.arange(size)).reshape(-1)
-    picked = index_select(tensor, axis, _long(index))
-    shape = tuple(tensor.shape[:axis]) + (count, size) + tuple(tensor.shape[axis + 1:])
-    return movedim(picked.reshape(shape), axis + 1, -1)
+    return Unfold.apply(tensor, axis=axis, size=int(size), step=int(step))
 
 
 def unflatten(tensor, dim, sizes):

@@ -225,11 +225,12 @@ def _shape_text(shape):
 
 
 def _check_float_input(input, name, what="input"):
+    """Integer and bool inputs are a NotImplementedError (a RuntimeError), as torch's kernels raise."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(input).__name__}")
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"{name}: expected a floating-point {what}, got {input.dtype!r}; "
-                           "convert it with .float()")
+        raise NotImplementedError(f"{name}: expected a floating-point {what}, got {input.dtype!r} (not "
+                                  "implemented for integer or bool tensors); convert it with .float()")
 
 
 def _softmax_axis(input, dim, name):

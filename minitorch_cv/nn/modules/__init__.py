@@ -13,3 +13,8 @@ from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .sync_batchnorm import SyncBatchNorm
 from .conv import ConvTranspose2d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .smooth_activation import CELU, ELU, SELU, LogSigmoid, Mish, Softmin, Softplus, Softsign
+from .loss import BCELoss, BCEWithLogitsLoss
+from .pooling import MaxUnpool1d, MaxUnpool2d
+from .pooling import AvgPool1d, AvgPool3d, MaxPool1d, MaxPool3d, MaxUnpool3d
+from .conv import Conv1d, Conv3d

@@ -1,4 +1,5 @@
-"""``Conv2d``: 2-D cross-correlation over (N, C, H, W) or unbatched (C, H, W) input."""
+"""``Conv1d``/``Conv2d``/``Conv3d``: cross-correlation over (N, C, *spatial) or unbatched input,
+and ``ConvTranspose2d``."""
 from ... import _dtype
 from ..._dtype import as_dtype
 from ...device import device as _device
@@ -28,7 +29,74 @@ def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
-class Conv2d(Module):
+class _ConvNd(Module):
+    """Settings, parameters and printing shared by Conv1d/2d/3d (``_dims`` spatial dims)."""
+
+    _dims = 2
+
+    def _tuple(self, value):
+        """An int or a sequence as a tuple of one int per spatial dim (torch's _pair/_single/_triple)."""
+        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        _check_settings(in_channels, out_channels, groups, device)
+        stride = self._tuple(stride)
+        if isinstance(padding, str):
+            if padding not in _PADDING_STRINGS:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode != "zeros":
+            raise ValueError(f"padding_mode={padding_mode!r} is not supported by minitorch_cv; only 'zeros' is")
+        dtype = as_dtype(dtype) or _dtype.default_float
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = self._tuple(kernel_size)
+        self.stride = stride
+        self.padding = padding if isinstance(padding, str) else self._tuple(padding)
+        self.dilation = self._tuple(dilation)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init._default_layer_init_(self.weight, self.bias)
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._dims:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+    def forward(self, input):
+        dims = self._dims
+        check_input(self, input, (dims + 1, dims + 2), f"{dims + 1}D (unbatched) or {dims + 2}D (batched)")
+        channels = input.shape[-dims - 1]
+        if channels != self.in_channels:
+            raise RuntimeError(f"{self!r}: expected input{list(input.shape)} to have {self.in_channels} channels, "
+                               f"but got {channels} channels instead")
+        check_dtype(self, input, self.weight)
+        if self.padding != "same":
+            padding = (0,) * dims if self.padding == "valid" else self.padding
+            check_spatial_size(self, input, self.kernel_size, self.stride, padding, self.dilation)
+        convolve = getattr(F, f"conv{dims}d")
+        return convolve(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation, no kernel flip), as ``torch.nn.Conv2d``.
 
     Args:
@@ -49,60 +117,20 @@ class Conv2d(Module):
         minitorch_cv.Size([8, 32, 32, 32])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__()
-        _check_settings(in_channels, out_channels, groups, device)
-        stride = _pair(stride)
-        if isinstance(padding, str):
-            if padding not in _PADDING_STRINGS:
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}")
-            if padding == "same" and any(s != 1 for s in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode={padding_mode!r} is not supported by minitorch_cv; only 'zeros' is")
-        dtype = as_dtype(dtype) or _dtype.default_float
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = stride
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
 
-    def reset_parameters(self):
-        init._default_layer_init_(self.weight, self.bias)
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) or (C_in, L), as ``torch.nn.Conv1d``;
+    weight (out_channels, in_channels // groups, k)."""
 
-    def forward(self, input):
-        check_input(self, input, (3, 4), "3D (unbatched) or 4D (batched)")
-        channels = input.shape[-3]
-        if channels != self.in_channels:
-            raise RuntimeError(f"{self!r}: expected input{list(input.shape)} to have {self.in_channels} channels, "
-                               f"but got {channels} channels instead")
-        check_dtype(self, input, self.weight)
-        if self.padding != "same":
-            padding = (0, 0) if self.padding == "valid" else self.padding
-            check_spatial_size(self, input, self.kernel_size, self.stride, padding, self.dilation)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+    _dims = 1
 
-    def extra_repr(self):
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W), as ``torch.nn.Conv3d``; weight
+    (out_channels, in_channels // groups, kD, kH, kW), initialised as torch does."""
+
+    _dims = 3
+
 
 
 class ConvTranspose2d(Module):

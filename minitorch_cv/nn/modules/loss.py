@@ -1,5 +1,7 @@
-"""Loss modules: L1Loss, MSELoss, CrossEntropyLoss, NLLLoss (torch's arguments; errors name the module)."""
+"""Loss modules: L1Loss, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+(torch's arguments; errors name the module)."""
 from ...ops import loss as _loss
+from .. import functional as F
 from ..functional import legacy_reduction
 from .module import Module
 
@@ -72,3 +74,25 @@ class CrossEntropyLoss(_WeightedLoss):
     def forward(self, input, target):
         return _loss.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
                                    self.label_smoothing, name=repr(self))
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities in [0, 1] against targets of the same shape
+    (log terms clamped at -100, as torch); ``weight`` rescales each element's loss."""
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid and binary cross-entropy fused (stable for large logits); ``pos_weight`` scales
+    the positive term per class. ``weight`` and ``pos_weight`` are buffers (in state_dict)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
