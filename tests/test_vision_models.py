@@ -20,6 +20,7 @@ that row, and with the default Winograd paths (3x3 and 5x5 layers) under "model 
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zlib
@@ -119,13 +120,21 @@ def worker():
     assert process.wait(timeout=60) == 0
 
 
+@pytest.fixture
+def scratch(tmp_path):
+    """A folder emptied after the test: each architecture's checkpoint and outputs take up to
+    1.7 GB, and pytest keeps the last three sessions' temporary folders."""
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("arch", list(ARCHS))
-def test_model_matches_torchvision(arch, worker, tmp_path):
+def test_model_matches_torchvision(arch, worker, scratch):
     """Printed text, state_dict entries, eval logits (float32, float64), and after one float64
     training step every parameter gradient and buffer (running statistics, num_batches_tracked)."""
     inputs = _inputs(arch)
-    job = {"arch": arch, "checkpoint": str(tmp_path / f"{arch}.pth"), "inputs": str(tmp_path / "inputs.npz"),
-           "output": str(tmp_path / "ours.npz"),
+    job = {"arch": arch, "checkpoint": str(scratch / f"{arch}.pth"), "inputs": str(scratch / "inputs.npz"),
+           "output": str(scratch / "ours.npz"),
            "kwargs": {"init_weights": False} if arch.startswith("vgg") else {}}   # VGG: skip a 2nd init pass
     expected = _torch_reference(arch, inputs, job["checkpoint"])
     np.savez(job["inputs"], **inputs)
