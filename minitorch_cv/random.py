@@ -3,9 +3,7 @@
 The state is torch's: 624 mt19937 words, the twist position, the seed and the cached second
 normal sample, kept in plain NumPy arrays that the numba kernels advance in place; so
 ``manual_seed(s)`` followed by the same calls gives torch's numbers, and ``get_state`` /
-``set_state`` exchange torch's 5056-byte state tensor. ``numpy_generator`` remains for code
-that wants NumPy's API (random transforms); it is seeded from the same seed but is not torch's
-stream.
+``set_state`` exchange torch's 5056-byte state tensor.
 """
 import contextlib
 import os
@@ -52,7 +50,6 @@ class Generator:
         mt19937.seed(self._mt, self._ctl, self._seed & 0xFFFFFFFF)
         self._normal[:] = 0.0
         self._float_normal = None
-        self._numpy = None
         return self
 
     def seed(self):
@@ -107,13 +104,6 @@ class Generator:
         mt19937.fill32(self._mt, self._ctl, out)
         return out
 
-    @property
-    def numpy(self):
-        """A NumPy generator seeded from this generator's seed (NumPy's stream, not torch's)."""
-        if self._numpy is None:
-            self._numpy = np.random.Generator(np.random.PCG64(self._seed))
-        return self._numpy
-
 
 default_generator = Generator()
 default_generator.seed()
@@ -156,8 +146,3 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 def resolve(generator=None):
     """``generator`` or the global default one."""
     return default_generator if generator is None else generator
-
-
-def numpy_generator(generator=None):
-    """The NumPy generator behind ``generator`` (or the global one)."""
-    return resolve(generator).numpy

@@ -25,6 +25,16 @@ def _check_settings(in_channels, out_channels, groups, device):
         raise ValueError("out_channels must be divisible by groups")
 
 
+def _add_parameters(layer, weight_shape, bias, dtype):
+    """The layer's weight, its bias (one per output channel) or a None ``bias``, then torch's init."""
+    layer.weight = Parameter(empty(*weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(empty(layer.out_channels, dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
+
+
 def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
@@ -59,12 +69,7 @@ class _ConvNd(Module):
         self.dilation = self._tuple(dilation)
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_parameters(self, (out_channels, in_channels // groups, *self.kernel_size), bias, dtype)
 
     def reset_parameters(self):
         init._default_layer_init_(self.weight, self.bias)
@@ -165,12 +170,7 @@ class ConvTranspose2d(Module):
         self.kernel_size, self.stride, self.padding = _pair(kernel_size), _pair(stride), _pair(padding)
         self.dilation, self.output_padding = _pair(dilation), _pair(output_padding)
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_parameters(self, (in_channels, out_channels // groups, *self.kernel_size), bias, dtype)
 
     def reset_parameters(self):
         init._default_layer_init_(self.weight, self.bias)
