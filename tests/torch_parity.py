@@ -39,8 +39,11 @@ TOLERANCES = {
     # absolute part scaled by the largest logit; float64 gradients and buffers of one training step.
     # In float32 a deep network's logits carry rounding error of about 1e-4 of the largest in torch
     # itself (ResNet-101: torch float32 vs float64 7.7e-5, ours 9.3e-5), so the absolute part is at
-    # least twice torch's own float32 error against float64 on the same input (``spread``).
-    ("float32", "model"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=2.0),
+    # least three times torch's own float32 error against float64 on the same input (``spread``):
+    # ours and torch's differ by at most the sum of their errors, which stays under 3x torch's as
+    # long as ours is under twice torch's, on whatever CPU and BLAS kernels each library picks
+    # (measured here: 1.2x, so a factor of 2 had only ~1.5x headroom).
+    ("float32", "model"): dict(rtol=1e-4, atol_of_max=1e-5, spread_factor=3.0),
     # The same with the default Winograd convolutions: each such layer's float32 error is about ten
     # times torch's (the "winograd" row), and deep networks carry it to the logits (measured:
     # ResNet-101 3.6e-4 against torch's own 1.8e-4, VGG-16-BN 3.8e-5 against 8e-6).
