@@ -1,4 +1,5 @@
-"""Winograd F(4x4, 5x5) convolutions (ops/conv_winograd.py, kernels/winograd.py) against torch.
+"""Winograd F(4x4, 5x5) and F(4x4, 3x3) convolutions (ops/conv_winograd.py, kernels/winograd.py,
+kernels/winograd3x3.py) against torch.
 
 The transforms written out in the kernels are checked against the matrices they come from, the
 filter transform against its adjoint, and the whole layer (forward, input, weight and bias
@@ -11,45 +12,54 @@ import torch
 
 import minitorch_cv
 from minitorch_cv.autograd.gradcheck import gradcheck
-from minitorch_cv.kernels import winograd
+from minitorch_cv.kernels import winograd, winograd3x3
 from minitorch_cv.ops import conv_winograd
 from minitorch_cv.ops.conv import conv2d
 from torch_parity import compare
 from test_conv import covering_grid
 
-UNIT = np.eye(winograd.PATCH)
+SCHEMES = [winograd, winograd3x3]
 
 
-@pytest.mark.parametrize("formula, matrix", [
-    (winograd.input_rows, winograd.INPUT_T),
-    (winograd.input_rows_adjoint, winograd.INPUT_T.T),
-    (winograd.output_rows, winograd.OUTPUT_T),
-    (winograd.output_rows_adjoint, winograd.OUTPUT_T.T),
+@pytest.mark.parametrize("scheme", SCHEMES, ids=["5x5", "3x3"])
+@pytest.mark.parametrize("formula, matrix, adjoint", [
+    ("input_rows", "INPUT_T", False), ("input_rows_adjoint", "INPUT_T", True),
+    ("output_rows", "OUTPUT_T", False), ("output_rows_adjoint", "OUTPUT_T", True),
 ])
-def test_written_out_transforms_equal_their_matrices(formula, matrix):
-    columns = [formula(*UNIT[k, :matrix.shape[1]]) for k in range(matrix.shape[1])]
+def test_written_out_transforms_equal_their_matrices(scheme, formula, matrix, adjoint):
+    formula, matrix = getattr(scheme, formula), getattr(scheme, matrix)
+    matrix = matrix.T if adjoint else matrix
+    unit = np.eye(scheme.PATCH)
+    columns = [formula(*unit[k, :matrix.shape[1]]) for k in range(matrix.shape[1])]
     np.testing.assert_array_equal(np.array(columns).T, matrix)
 
 
-def test_matrices_compute_a_five_tap_correlation():
-    """A^T [(G g) * (B^T d)] is the 4-output correlation of any 8 inputs d with any 5 taps g."""
+@pytest.mark.parametrize("scheme", SCHEMES, ids=["5x5", "3x3"])
+def test_matrices_compute_a_correlation(scheme):
+    """A^T [(G g) * (B^T d)] is the 4-output correlation of any PATCH inputs d with any k taps g."""
     rng = np.random.default_rng(0)
-    d, g = rng.standard_normal(8), rng.standard_normal(5)
-    fast = winograd.OUTPUT_T @ ((winograd.FILTER @ g) * (winograd.INPUT_T @ d))
-    np.testing.assert_allclose(fast, [d[p:p + 5] @ g for p in range(4)], rtol=1e-13, atol=1e-13)
+    taps = scheme.FILTER.shape[1]
+    d, g = rng.standard_normal(scheme.PATCH), rng.standard_normal(taps)
+    fast = scheme.OUTPUT_T @ ((scheme.FILTER @ g) * (scheme.INPUT_T @ d))
+    np.testing.assert_allclose(fast, [d[p:p + taps] @ g for p in range(4)], rtol=1e-13, atol=1e-13)
 
 
-def test_filter_transform_is_G_g_G_transposed_per_channel_pair():
-    weight = np.random.default_rng(2).standard_normal((3, 4, 5, 5))
+@pytest.mark.parametrize("scheme", SCHEMES, ids=["5x5", "3x3"])
+def test_filter_transform_is_G_g_G_transposed_per_channel_pair(scheme):
+    size = scheme.FILTER.shape[1]
+    weight = np.random.default_rng(2).standard_normal((3, 4, size, size))
     U = conv_winograd.filter_transform(weight)
     for o, c in [(0, 0), (2, 3), (1, 2)]:
-        expected = winograd.FILTER @ weight[o, c] @ winograd.FILTER.T                   # [i, j]
-        np.testing.assert_allclose(U[:, c, o].reshape(8, 8).T, expected, rtol=1e-13, atol=1e-14)
+        expected = scheme.FILTER @ weight[o, c] @ scheme.FILTER.T                   # [i, j]
+        np.testing.assert_allclose(U[:, c, o].reshape(scheme.PATCH, scheme.PATCH).T, expected,
+                                   rtol=1e-13, atol=1e-14)
 
 
-def test_filter_transform_adjoint():
+@pytest.mark.parametrize("scheme", SCHEMES, ids=["5x5", "3x3"])
+def test_filter_transform_adjoint(scheme):
     rng = np.random.default_rng(1)
-    weight, grad_U = rng.standard_normal((3, 4, 5, 5)), rng.standard_normal((winograd.FREQUENCIES, 4, 3))
+    size = scheme.FILTER.shape[1]
+    weight, grad_U = rng.standard_normal((3, 4, size, size)), rng.standard_normal((scheme.FREQUENCIES, 4, 3))
     left = np.sum(conv_winograd.filter_transform(weight) * grad_U)
     right = np.sum(weight * conv_winograd.filter_transform_adjoint(grad_U, weight.shape))
     assert left == pytest.approx(right, rel=1e-12)
@@ -108,7 +118,8 @@ def test_gradcheck_float64():
 @pytest.mark.parametrize("channels, kernel, stride, groups, enabled, expected", [
     (16, 5, 1, 1, True, True),
     (3, 5, 1, 1, True, False),        # too few channels in: im2col
-    (16, 3, 1, 1, True, False),       # not 5x5
+    (16, 3, 1, 1, True, False),       # 3x3 with too few tiles (4)
+    (16, 7, 1, 1, True, False),       # neither 5x5 nor 3x3
     (16, 5, 2, 1, True, False),       # strided
     (16, 5, 1, 2, True, False),       # grouped
     (16, 5, 1, 1, False, False),      # switched off
@@ -126,10 +137,11 @@ def test_which_layers_take_winograd(monkeypatch, channels, kernel, stride, group
 
 
 WINOGRAD_3X3_SETTINGS = {
-    "channels": [(32, 32), (33, 40), (48, 32)],
-    # (input size, padding): outputs 8x8, 4x12, 8x4, 4x8, 8x8, 8x4, and 9x10 (im2col)
+    "channels": [(32, 32), (33, 40), (48, 32), (16, 17)],
+    # (input size, padding): outputs 8x8, 4x12, 8x4, 4x8, 8x8, 8x4, 7x7 and 14x14 (partial tiles),
+    # and 9x10 (im2col)
     "geometry": [((8, 8), 1), ((4, 12), "same"), ((10, 6), 0), ((6, 8), (0, 1)), ((6, 10), (2, 0)),
-                 ((8, 4), "same"), ((9, 10), 1)],
+                 ((8, 4), "same"), ((7, 7), 1), ((16, 14), (0, 1)), ((9, 10), 1)],
     "batch": [32, 37],
     "bias": [True, False],
     "dtype": ["float32", "float64"],
@@ -139,8 +151,8 @@ WINOGRAD_3X3_CASES = covering_grid(WINOGRAD_3X3_SETTINGS, 14, seed=6)
 
 @pytest.mark.parametrize("case", WINOGRAD_3X3_CASES, ids=[f"case{i}" for i in range(len(WINOGRAD_3X3_CASES))])
 def test_winograd_3x3_conv2d_matches_torch(case):
-    """3x3 kernels run as the centre of a 5x5 one where ``applies`` says so (outputs in whole 4x4
-    tiles); the other shapes of the grid check that im2col still takes the rest."""
+    """3x3 kernels run by F(4x4, 3x3) where ``applies`` says so (whole or partial 4x4 tiles);
+    the 9x10 outputs, overhanging their tiles too much, check that im2col still takes the rest."""
     rng = np.random.default_rng(9)
     (channels, out_channels), batch = case["channels"], case["batch"]
     size, padding = case["geometry"]
@@ -164,9 +176,11 @@ def test_gradcheck_3x3_float64():
 
 @pytest.mark.parametrize("channels, size, batch, padding, expected", [
     (32, 8, 16, 1, True),       # 64 tiles of 4x4 outputs
-    (16, 8, 16, 1, False),      # too few channels
+    (16, 8, 16, 1, True),       # 16 channels
+    (8, 8, 16, 1, False),       # too few channels
     (32, 8, 15, 1, False),      # too few tiles
-    (32, 7, 32, 1, False),      # 7x7 outputs overhang the 4x4 tiles
+    (32, 7, 32, 1, True),       # 7x7 outputs on 8x8 of tiles: 1.31x the area
+    (32, 6, 32, 1, False),      # 6x6 outputs on 8x8 of tiles: 1.78x the area
     (32, 10, 16, 0, True),      # 8x8 outputs
 ])
 def test_which_3x3_layers_take_winograd(monkeypatch, channels, size, batch, padding, expected):

@@ -137,21 +137,37 @@ def output_rows_adjoint(g0, g1, g2, g3):
     return g0, even1 + odd1, even1 - odd1, even2 + odd2, even2 - odd2, even3 + odd3, even3 - odd3, g3
 
 
+ALIASED_PLANE = 1024
+"""Plane size (pixels) from which ``nchw_to_padded_nhwc`` copies row by row."""
+
+
 @kernel
 def nchw_to_padded_nhwc(x, xp, pad_top, pad_left):
     """``xp[n, r, s, c] = x[n, c, r - pad_top, s - pad_left]`` where that lies in both arrays.
 
     The rest of ``xp`` (its zero border) is left untouched: allocate it zeroed once and reuse it.
+    Pixel by pixel, gathering the C values of a pixel from planes H*W apart; but where the planes
+    are ALIASED_PLANE floats or more apart (32x32 float32: 4 KB, so the C reads fall in one L1
+    set), row by row, as ``padded_nhwc_to_nchw``: the destination row stays in L1 while each
+    channel's input row is read contiguously. Measured for 128 images: 16 channels at 32x32 2.7 ms
+    pixel by pixel, 1.5 row by row; 32 at 16x16 0.57 and 0.74; 64 at 8x8 0.24 and 0.39.
     """
     batch, channels, height, width = x.shape
     rows = min(height, xp.shape[1] - pad_top)
     cols = min(width, xp.shape[2] - pad_left)
     for n in range(batch):
         for h in range(rows):
-            for w in range(cols):
-                dst = xp[n, pad_top + h, pad_left + w]
+            target = xp[n, pad_top + h]
+            if height * width >= ALIASED_PLANE:
                 for c in range(channels):
-                    dst[c] = x[n, c, h, w]
+                    row = x[n, c, h]
+                    for w in range(cols):
+                        target[pad_left + w, c] = row[w]
+            else:
+                for w in range(cols):
+                    pixel = target[pad_left + w]
+                    for c in range(channels):
+                        pixel[c] = x[n, c, h, w]
 
 
 @kernel
