@@ -75,11 +75,15 @@ class TensorInPlace:
             elif entry[0] is self._version_counter:
                 entry[0] = [entry[1]]
 
-    def _write(self, values):
+    def _prepare_write(self):
+        """Refuse read-only memory, then count the change."""
         if not self._data.flags.writeable:
             raise RuntimeError("in-place update of a tensor whose memory is read-only (an expanded view); "
                                "make a copy with .clone() first")
         self._bump_version()
+
+    def _write(self, values):
+        self._prepare_write()
         try:
             self._data[...] = values
         except ValueError:
@@ -87,7 +91,20 @@ class TensorInPlace:
                                f"to the tensor's shape {list(self._data.shape)}") from None
 
     def add_(self, other, alpha=1):
+        if alpha == 1 and self._same_float_operand(other) and not self._tracking(other):
+            self._prepare_write()    # outside the graph: one pass, no temporary (residual sums)
+            np.add(self._data, other._data, out=self._data)
+            return self
         return self._update(self.add(other, alpha=alpha), other)
+
+    def _same_float_operand(self, other):
+        """``other`` is a tensor of this floating dtype that broadcasts to this tensor's shape."""
+        if getattr(other, "dtype", None) is not self.dtype or not self.dtype.is_floating_point:
+            return False
+        try:
+            return np.broadcast_shapes(other._data.shape, self._data.shape) == self._data.shape
+        except ValueError:
+            return False
 
     def sub_(self, other, alpha=1):
         return self._update(self.sub(other, alpha=alpha), other)
@@ -128,6 +145,10 @@ class TensorInPlace:
         return self._update(self.log())
 
     def relu_(self):
+        if self.dtype.is_floating_point and not self._tracking():
+            self._prepare_write()    # outside the graph: one pass over the tensor's own array
+            ew.relu_into(self._data, self._data)
+            return self
         return self._update(self.relu())
 
     def sigmoid_(self):

@@ -211,3 +211,37 @@ def test_inplace_ops_that_need_the_old_value_work_as_torch(update):
         assert (ours is None) == (theirs is None)
         if ours is not None:
             np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("update", [lambda a, b: a.relu_(), lambda a, b: a.add_(b), lambda a, b: a.add_(b[0, :1]),
+                                    lambda a, b: a.__iadd__(b.double()), lambda a, b: a.add_(b, alpha=2),
+                                    lambda a, b: a.add_(1.5), lambda a, b: a.copy_(a.relu())])
+def test_updates_outside_the_graph_write_the_tensor_itself_as_torch(update):
+    """Under no_grad ``relu_`` and ``+=`` (inference's ReLU(inplace=True) and residual sum) write
+    into the tensor's own array: a view sees the values, the version moves as torch's, and the
+    values (NaN, signed zeros, broadcasting, promotion) are torch's."""
+    rng = np.random.default_rng(40)
+    a = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    a.flat[::5] = np.nan
+    a.flat[1::7] = -0.0
+    b = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    seen = {}
+    for lib in (minitorch_cv, torch):
+        x, y = lib.tensor(a), lib.tensor(b)
+        view = x[1]
+        with lib.no_grad():
+            result = update(x, y)
+        assert result is x
+        seen[lib.__name__] = (x.numpy().copy(), view.numpy().copy(), x._version)
+    ours, theirs = seen["minitorch_cv"], seen["torch"]
+    for mine, torchs in zip(ours[:2], theirs[:2]):
+        np.testing.assert_array_equal(mine, torchs)
+        np.testing.assert_array_equal(np.signbit(mine), np.signbit(torchs))
+    assert ours[2] == theirs[2]
+
+
+def test_add_into_a_smaller_tensor_is_refused_outside_the_graph_as_torch():
+    for lib in (minitorch_cv, torch):
+        x = lib.zeros(3)
+        with lib.no_grad(), pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+            x.add_(lib.ones(2, 3))

@@ -181,6 +181,22 @@ def test_no_grad_pools_without_indices_like_torch(shape, monkeypatch):
     assert out.requires_grad and len(calls) == 2
 
 
+@pytest.mark.parametrize("settings", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(1, 2)),
+                                      dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True),
+                                      dict(kernel_size=2, stride=3, ceil_mode=True)])
+def test_no_grad_general_windows_without_indices_like_torch(settings):
+    """Without indices (no_grad) the general kernel gives torch's values bit for bit: NaN wins,
+    and of tied +0 and -0 the first in row-major window order is kept."""
+    rng = np.random.default_rng(31)
+    x = rng.integers(-1, 2, (2, 3, 11, 10)).astype(np.float32) * rng.choice([-0.0, 1.0], (2, 3, 11, 10))
+    x.flat[::13] = np.nan
+    expected = torch.nn.functional.max_pool2d(torch.tensor(x), **settings).numpy()
+    with minitorch_cv.no_grad():
+        out = max_pool2d(minitorch_cv.tensor(x, requires_grad=True), **settings).numpy()
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+
+
 # A sequence of the wrong length is torch's RuntimeError; a wrong type stays a TypeError.
 WRONG_LENGTHS = [(1, 1, 1), (1, 1, 1, 1), [1, 1, 1]]
 WRONG_TYPES = [(1.0, 1), 1.5, "x", (True, 1)]

@@ -13,40 +13,99 @@ The kernels are serial over the planes they are given: ``ops/pooling.py`` hands 
 planes to worker threads (``ops/tiles.py``). Planes are disjoint, so the backward's additions
 never race, and within a plane they run in output order (bit-identical runs).
 """
+import numpy as np
+
 from ._jit import kernel
 
 
 @kernel
 def max_pool2d_forward(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
                        dilation_h, dilation_w, empty_value):
-    """General max pooling (any kernel, stride, padding, dilation)."""
+    """General max pooling (any kernel, stride, padding, dilation); ``indices`` None: values only.
+
+    Separable, so that every inner loop runs over contiguous memory (vectorized): first each
+    input row is reduced across the window's columns, for every column a window may start at;
+    then each output row reduces those rows down the window and keeps every stride-th column.
+    Reducing row by row, then down the rows, visits the window in row-major order, so the tie
+    and NaN rule and the indices are the scan's own.
+    """
     planes, height, width = x.shape
     out_h, out_w = out.shape[1], out.shape[2]
+    span = (out_w - 1) * stride_w + 1
+    first_column = np.empty(span, np.int64)
+    for j in range(span):
+        first_column[j] = _first_inside(j - pad_w, dilation_w)
+    rows, best = np.empty((height, span), x.dtype), np.empty(span, x.dtype)
+    row_indices = np.empty((height, span), np.int64)
+    best_index = np.empty(span, np.int64)
+    positions = np.arange(height * width).reshape(height, width)
     for p in range(planes):
-        for oh in range(out_h):
-            ih_first = oh * stride_h - pad_h
-            ih_end = min(ih_first + (kernel_h - 1) * dilation_h + 1, height)
-            while ih_first < 0:
-                ih_first += dilation_h
-            for ow in range(out_w):
-                iw_first = ow * stride_w - pad_w
-                iw_end = min(iw_first + (kernel_w - 1) * dilation_w + 1, width)
-                while iw_first < 0:
-                    iw_first += dilation_w
-                best_index = ih_first * width + iw_first
-                if ih_first >= ih_end or iw_first >= iw_end:
-                    out[p, oh, ow] = empty_value
-                    indices[p, oh, ow] = best_index
+        for ih in range(height):
+            row, row_index = rows[ih], row_indices[ih]
+            row[:] = empty_value
+            if indices is not None:
+                for j in range(span):
+                    row_index[j] = ih * width + first_column[j]
+            for kx in range(kernel_w):
+                offset = kx * dilation_w - pad_w
+                lo, hi = max(0, -offset), min(span, width - offset)
+                if lo >= hi:
                     continue
-                best = x[p, ih_first, iw_first]
-                for ih in range(ih_first, ih_end, dilation_h):
-                    for iw in range(iw_first, iw_end, dilation_w):
-                        value = x[p, ih, iw]
-                        if value > best or value != value:
-                            best = value
-                            best_index = ih * width + iw
-                out[p, oh, ow] = best
-                indices[p, oh, ow] = best_index
+                if indices is not None:
+                    _take_indexed(x[p, ih, lo + offset:hi + offset], positions[ih, lo + offset:hi + offset],
+                                  row[lo:hi], row_index[lo:hi])
+                else:
+                    _take(x[p, ih, lo + offset:hi + offset], row[lo:hi])
+        for oh in range(out_h):
+            ih_start = oh * stride_h - pad_h
+            ih_first = _first_inside(ih_start, dilation_h)
+            out_row = out[p, oh]
+            if ih_first >= height:
+                out_row[:] = empty_value
+                if indices is not None:
+                    for ow in range(out_w):
+                        indices[p, oh, ow] = ih_first * width + first_column[ow * stride_w]
+                continue
+            best[:] = rows[ih_first]
+            best_index[:] = row_indices[ih_first]
+            for ih in range(ih_first + dilation_h, min(ih_start + (kernel_h - 1) * dilation_h + 1, height),
+                            dilation_h):
+                if indices is not None:
+                    _take_indexed(rows[ih], row_indices[ih], best, best_index)
+                else:
+                    _take(rows[ih], best)
+            for ow in range(out_w):
+                out_row[ow] = best[ow * stride_w]
+            if indices is not None:
+                for ow in range(out_w):
+                    indices[p, oh, ow] = best_index[ow * stride_w]
+
+
+@kernel
+def _first_inside(start, step):
+    """The first of ``start, start + step, ...`` that is not negative."""
+    return start if start >= 0 else start + (-start + step - 1) // step * step
+
+
+@kernel
+def _take(values, best):
+    """One scan step over a row: ``best[j] = values[j]`` where that is greater or NaN."""
+    for j in range(values.size):
+        value, current = values[j], best[j]
+        best[j] = value if (value > current) | (value != value) else current
+
+
+@kernel
+def _take_indexed(values, value_indices, best, best_index):
+    """``_take`` that also moves ``value_indices[j]`` into ``best_index[j]``.
+
+    Every load is unconditional, which lets LLVM vectorize the selects."""
+    for j in range(values.size):
+        value, current = values[j], best[j]
+        candidate, kept = value_indices[j], best_index[j]
+        take = (value > current) | (value != value)
+        best[j] = value if take else current
+        best_index[j] = candidate if take else kept
 
 
 @kernel

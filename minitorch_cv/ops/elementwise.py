@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function, tensor_type
-from ..kernels.activation import grad_above, grad_inside
+from ..kernels.activation import grad_above, grad_inside, relu
 from .promotion import binary, cast, checked_scalar, operand, promoted, quiet as _quiet
 
 
@@ -276,13 +276,23 @@ def masked_grad(values, grad, low, high=None):
     return result
 
 
+def relu_into(x, out):
+    """``out`` = 0 where ``x < 0``, else ``x`` (-0.0 and NaN kept, as torch), in one pass for
+    contiguous float32/float64; ``out`` may be ``x`` itself (``relu_`` outside the graph)."""
+    if x.dtype in _KERNEL_FLOATS and x.flags.c_contiguous and out.flags.c_contiguous:
+        relu(x.reshape(-1), out.reshape(-1))
+    else:
+        np.copyto(out, np.where(x < 0, x.dtype.type(0), x))
+    return out
+
+
 class ReLU(Function):
     """max(x, 0); the gradient at exactly 0 is 0, as in torch."""
     backward_name = "ReluBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, x.dtype.type(0))
+        out = relu_into(x, np.empty(x.shape, x.dtype))
         ctx.save_for_backward(out)
         return out
 

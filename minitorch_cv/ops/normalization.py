@@ -110,14 +110,20 @@ class BatchNorm(Function):
 
     @staticmethod
     def _normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps):
-        """Eval: one affine map per channel, ``x * scale + shift`` (as torch's CPU kernel folds it)."""
+        """Eval: one affine map per channel, ``x * scale + shift`` (as torch's CPU kernel folds it),
+        in one numba pass into a fresh output for float32/float64 (NumPy's two passes: twice the time)."""
         invstd = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
         scale = invstd * weight if weight is not None else invstd
         shift = -running_mean * scale
         if bias is not None:
             shift += bias
-        out = flat * _per_channel(scale)
-        out += _per_channel(shift)
+        if x.dtype in _KERNEL_FLOATS:
+            flat = np.ascontiguousarray(flat)
+            out = np.empty_like(flat)
+            _over_channels(flat.shape[1], lambda c0, c1: normalize(flat, c0, c1, scale, shift, out))
+        else:
+            out = flat * _per_channel(scale)
+            out += _per_channel(shift)
         ctx.save_for_backward(x, weight, running_mean.copy(), invstd)
         return out.reshape(x.shape)
 
