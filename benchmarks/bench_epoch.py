@@ -1,45 +1,73 @@
 """One epoch of real CIFAR-10 training plus evaluation on the test set, per backend, wall time.
 
 It reuses ``examples/train_cifar.py``'s own machinery (``examples/cifar_training``): the same
-CIFAR10 dataset and DataLoader feed both backends, batch loading is inside the timed epoch,
-and both start from the same weights and see the same batches (batch 64, SGD lr 0.01,
-momentum 0.9). Reading the CIFAR-10 files happens once, before, and is reported apart. Each
-backend first runs one untimed step and one evaluation batch (numba compiles or loads there).
+CIFAR10 dataset and DataLoader feed both backends, batch loading (and augmentation) is inside
+the timed epoch, and both start from the same weights and see the same batches. Two recipes:
+
+- ``--model cifar10cnn`` (default): the tutorial's CNN, batch 64, SGD lr 0.01, momentum 0.9;
+- ``--model resnet20``: issue 16's ResNet-20 recipe, the first of its 30 epochs: batch 128,
+  random crop and flip, CIFAR-10 normalization, SGD lr 0.1 with Nesterov momentum 0.9, weight
+  decay 5e-4, one-cycle schedule (max lr 0.1, 15% warm-up).
+
+Reading the CIFAR-10 files happens once, before, and is reported apart. Each backend first runs
+one untimed step and one evaluation batch (numba compiles or loads there). With
+``--limit-train``/``--limit-test`` (or ``--quick``) the figures are of a partial epoch: the
+output and the JSON say so (``scaled``).
 
     python benchmarks/bench_epoch.py --data-dir ../shared/data
-    python benchmarks/bench_epoch.py --limit-train 5000 --limit-test 1000    # a quicker figure
+    python benchmarks/bench_epoch.py --model resnet20 --data-dir ../shared/data
+    python benchmarks/bench_epoch.py --limit-train 5000 --limit-test 1000    # a quicker, scaled figure
 """
 import argparse
 import os
-import sys
 import time
 
-from common import (BACKEND_NAMES, OURS, REPO_ROOT, THEIRS, CpuLoadMonitor, all_cores, error_text, finish,
-                    format_table, set_threads)
+from common import (BACKEND_NAMES, OURS, REPO_ROOT, THEIRS, TRAINING_BACKEND, CpuLoadMonitor, all_cores,
+                    error_text, finish, format_table, set_threads)
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "examples"))
 DEFAULT_DATA = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data"))
-TRAINING_BACKEND = {OURS: "numpy", THEIRS: "torch"}  # names train_cifar.py gives the backends
+FULL_SPLITS = (50000, 10000)  # CIFAR-10's training and test images
+TUTORIAL = dict(model="cifar10cnn", batch_size=64, lr=0.01, momentum=0.9, weight_decay=0.0)
+ISSUE16_RESNET20 = dict(model="resnet20", batch_size=128, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4,
+                        augment=True, normalize="cifar", scheduler="onecycle", max_lr=0.1, pct_start=0.15,
+                        schedule_epochs=30)
+RECIPES = {"cifar10cnn": TUTORIAL, "resnet20": ISSUE16_RESNET20}
 
 
-def epoch_parts(name):
-    """train_cifar.py's backend, model (from the shared seed-0 weights), loss and optimizer."""
+def recipe_of(model, batch_size=None):
+    """The full recipe (train_cifar.py's keys) of ``model``'s epoch; ``batch_size`` overrides its batch."""
+    from cifar_training import recipes
+
+    recipe = {**recipes.DEFAULTS, "activation": "none", "augment": False, "schedule_epochs": 1, **RECIPES[model]}
+    if batch_size:
+        recipe["batch_size"] = batch_size
+    return recipe
+
+
+def epoch_parts(name, recipe, train_images):
+    """train_cifar.py's backend, model (from the shared seed-0 weights), loss and optimizer with its
+    schedule (over epochs of ``train_images`` images)."""
+    from cifar_training import data, recipes
     from cifar_training.backends import Backend, initial_state
 
     backend = Backend(TRAINING_BACKEND[name])
-    model = backend.build_model("none", backend.from_minitorch(initial_state(0, "none")))
-    criterion = backend.lib.nn.CrossEntropyLoss()
-    optimizer = backend.lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return backend, model, criterion, optimizer
+    lib = backend.lib
+    model = backend.build_model("none", backend.from_minitorch(initial_state(0, "none", recipe["model"])),
+                                recipe["model"])
+    optimizer = recipes.build_optimizer(lib, recipe, model.parameters())
+    scheduler = recipes.build_scheduler(lib, recipe, optimizer,
+                                        data.batches_per_epoch(train_images, recipe["batch_size"]))
+    return backend, model, recipes.build_criterion(lib, recipe), recipes.Training(lib, recipe, optimizer, scheduler)
 
 
-def warm_up(name, train_set, test_set, batch_size):
+def warm_up(name, recipe, train_set, test_set, generator):
     """One untimed training step and one evaluation batch on a throwaway model."""
     from cifar_training import data
     from cifar_training.loop import Progress, evaluate, train_epoch
 
-    backend, model, criterion, optimizer = epoch_parts(name)
-    first = next(data.train_batches(train_set, batch_size, seed=1, epoch=0))
+    batch_size = recipe["batch_size"]
+    backend, model, criterion, optimizer = epoch_parts(name, recipe, len(train_set))
+    first = next(data.train_batches(train_set, batch_size, seed=1, epoch=0, augment_generator=generator))
     train_epoch(backend, model, criterion, optimizer, [first], Progress(), lambda: False)
     evaluate(backend, model, criterion, [next(data.eval_batches(test_set, batch_size))])
 
@@ -64,7 +92,7 @@ class TimedBatches:
             yield batch
 
 
-def one_epoch(name, train_set, test_set, batch_size):
+def one_epoch(name, recipe, train_set, test_set, generator):
     """Train one epoch (batch loading included) and evaluate; times and results.
 
     ``loading_s`` is the part of ``train_s`` spent building batches (the same loader feeds
@@ -73,9 +101,10 @@ def one_epoch(name, train_set, test_set, batch_size):
     from cifar_training import data
     from cifar_training.loop import Progress, evaluate, train_epoch
 
-    backend, model, criterion, optimizer = epoch_parts(name)
+    batch_size = recipe["batch_size"]
+    backend, model, criterion, optimizer = epoch_parts(name, recipe, len(train_set))
     progress = Progress()
-    batches = TimedBatches(data.train_batches(train_set, batch_size, seed=0, epoch=0))
+    batches = TimedBatches(data.train_batches(train_set, batch_size, seed=0, epoch=0, augment_generator=generator))
     start = time.perf_counter()
     train_epoch(backend, model, criterion, optimizer, batches, progress, lambda: False)
     trained = time.perf_counter()
@@ -86,24 +115,38 @@ def one_epoch(name, train_set, test_set, batch_size):
             "train_loss": progress.loss_sum / progress.seen, "test_loss": test_loss, "test_acc": test_acc}
 
 
-def load_splits(args):
+def load_splits(args, recipe):
+    """The training and test sets and the augmentation generator (None without augmentation)."""
+    import minitorch_cv
     from cifar_training import data
 
+    generator = minitorch_cv.Generator() if recipe["augment"] else None
     start = time.perf_counter()
-    train_set = data.cifar_split(args.data_dir, True, args.limit_train)
-    test_set = data.cifar_split(args.data_dir, False, args.limit_test)
-    return train_set, test_set, time.perf_counter() - start
+    train_set = data.cifar_split(args.data_dir, True, args.limit_train, generator, normalize=recipe["normalize"])
+    test_set = data.cifar_split(args.data_dir, False, args.limit_test, normalize=recipe["normalize"])
+    return train_set, test_set, generator, time.perf_counter() - start
 
 
-def run(args):
-    train_set, test_set, load_s = load_splits(args)
+def scaled_note(train_images, test_images):
+    """None for a whole epoch; otherwise a sentence saying which part of one was measured."""
+    if (train_images, test_images) == FULL_SPLITS:
+        return None
+    return (f"SCALED: {train_images} of {FULL_SPLITS[0]} training and {test_images} of {FULL_SPLITS[1]} test "
+            f"images, not a whole epoch")
+
+
+def run(args, recipe):
+    train_set, test_set, generator, load_s = load_splits(args, recipe)
     print(f"  read {len(train_set)} training and {len(test_set)} test images in {load_s:.1f} s", flush=True)
-    row = {"case": "epoch", "threads": args.threads, "train_images": len(train_set),
-           "test_images": len(test_set), "batch": args.batch_size, "dataset_load_s": load_s}
+    row = {"case": f"{recipe['model']} epoch", "model": recipe["model"], "threads": args.threads,
+           "train_images": len(train_set), "test_images": len(test_set), "batch": recipe["batch_size"],
+           "scaled": scaled_note(len(train_set), len(test_set)), "dataset_load_s": load_s, "recipe": recipe}
+    if row["scaled"]:
+        print(f"  {row['scaled']}", flush=True)
     for name in BACKEND_NAMES:
         try:
-            warm_up(name, train_set, test_set, args.batch_size)
-            row[name] = one_epoch(name, train_set, test_set, args.batch_size)
+            warm_up(name, recipe, train_set, test_set, generator)
+            row[name] = one_epoch(name, recipe, train_set, test_set, generator)
         except Exception as error:
             row[name] = {"error": error_text(error)}
         print(f"  {name}: {row[name]}", flush=True)
@@ -127,7 +170,8 @@ def table(rows):
                          cell(s, "train_images_per_s", ".0f"),
                          cell(s, "train_loss", ".4f"), cell(s, "test_acc", ".4f")])
     ratios = [f"epoch wall time ratio minitorch_cv / torch: "
-              f"{'n/a' if r['ratio'] is None else format(r['ratio'], '.2f')}" for r in rows]
+              f"{'n/a' if r['ratio'] is None else format(r['ratio'], '.2f')}"
+              + (f"  ({r['scaled']})" if r.get("scaled") else "") for r in rows]
     return format_table(headers, body) + ("\n" + "\n".join(ratios) if ratios else "")
 
 
@@ -137,7 +181,9 @@ def main(argv=None):
                                                                   f"(default {DEFAULT_DATA})")
     parser.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     parser.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N images only")
-    parser.add_argument("--batch-size", type=int, default=64, help="default 64")
+    parser.add_argument("--model", choices=RECIPES, default="cifar10cnn",
+                        help="cifar10cnn: the tutorial's recipe (default); resnet20: issue 16's recipe")
+    parser.add_argument("--batch-size", type=int, help="default: the recipe's (64 for cifar10cnn, 128 for resnet20)")
     parser.add_argument("--threads", type=int, default=all_cores(), help="threads for both (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="2,000 training and 1,000 test images")
     parser.add_argument("--json", metavar="PATH", help="write the results here (default: print them)")
@@ -152,8 +198,10 @@ def main(argv=None):
             print(f"SKIPPED: {reason}")
             finish(args, "epoch", [], f"(skipped: {reason})", monitor, extra={"skipped": reason})
             return 0
-        print(f"One epoch of CIFAR-10 training + evaluation, batch {args.batch_size}, {args.threads} threads")
-        rows = [run(args)]
+        recipe = recipe_of(args.model, args.batch_size)
+        print(f"One epoch of CIFAR-10 training + evaluation, {args.model}, batch {recipe['batch_size']}, "
+              f"{args.threads} threads")
+        rows = [run(args, recipe)]
     finish(args, "epoch", rows, table(rows), monitor)
     return 0
 

@@ -1,14 +1,21 @@
-"""Peak memory of a CIFAR10CNN training step, each backend in a fresh process of its own.
+"""Peak memory of a training step (CIFAR10CNN, ResNet-20 or ResNet-18), each backend in a fresh
+process of its own.
 
-Same method for both: the worker process imports only its backend, builds the model and
-optimizer, warms up with two steps on a batch of 2 (numba loads its kernels, oneDNN builds its
+Same method for both: the worker process imports its backend (the torch worker also imports
+minitorch_cv, which the reference twins are built from), builds the model and optimizer,
+warms up with two steps on a batch of 2 (numba loads its kernels, oneDNN builds its
 primitives), creates the input batch, then reads its resident memory (RSS), resets the kernel's
 high-water mark (``/proc/self/clear_refs``) and runs the timed steps. The figure is the
 high-water mark minus the RSS before: what a training step needs on top of the model and data.
 Where the mark cannot be reset, ``ru_maxrss`` is used instead and the report says so.
 
-    python benchmarks/bench_memory.py                   # batches 64 and 256, all cores
+RSS, not ``tracemalloc``: tracemalloc sees only allocations made through Python's allocator
+(minitorch_cv's NumPy arrays), not torch's own C++ allocator, so it cannot compare the two; the
+kernel's count of resident pages sees both alike (NumPy scratch, BLAS and oneDNN buffers too).
+
+    python benchmarks/bench_memory.py                   # CIFAR10CNN, batches 64 and 256, all cores
     python benchmarks/bench_memory.py --batches 256 --threads 1
+    python benchmarks/bench_memory.py --model resnet20 --batches 128
 """
 import argparse
 import gc
@@ -43,27 +50,30 @@ def reset_high_water_mark():
         return False
 
 
-def load_backend(backend, threads):
-    """The backend's library and CIFAR10CNN class; nothing of the other backend is imported."""
-    sys.path.insert(0, os.path.dirname(HERE))
+MODELS = ("cifar10cnn", "resnet20", "resnet18")  # train_cifar.py's names; all take 32x32 images
+
+
+def load_backend(backend, model, threads):
+    """The backend's library and a function building ``model`` (train_cifar.py's recipe builder);
+    torch is not imported by the minitorch_cv worker."""
+    sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "examples")]
+    from cifar_training import recipes
+
     if backend == "torch":
-        import torch
-        from reference.models import CIFAR10CNN
-        torch.set_num_threads(threads)
-        return torch, CIFAR10CNN
-    import minitorch_cv
-    from minitorch_cv.models import CIFAR10CNN
-    minitorch_cv.set_num_threads(threads)
-    return minitorch_cv, CIFAR10CNN
+        import torch as lib
+    else:
+        import minitorch_cv as lib
+    lib.set_num_threads(threads)
+    return lib, lambda: recipes.build_model(lib, dict(model=model, activation="none"))
 
 
-def worker(backend, batch, steps, threads):
+def worker(backend, model_name, batch, steps, threads):
     """Measure in this process; returns the result as a dict."""
     import numpy as np
 
-    lib, model_class = load_backend(backend, threads)
+    lib, build = load_backend(backend, model_name, threads)
     lib.manual_seed(0)
-    model = model_class()
+    model = build()
     criterion = lib.nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(0)
@@ -91,17 +101,17 @@ def worker(backend, batch, steps, threads):
     rss_after, high_water = memory_status()
     if not resettable:
         high_water = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, maxrss_before)
-    return {"backend": backend, "batch": batch, "threads": threads, "steps": steps,
+    return {"backend": backend, "model": model_name, "batch": batch, "threads": threads, "steps": steps,
             "method": "VmHWM reset by clear_refs" if resettable else "ru_maxrss (high-water mark not resettable)",
             "rss_before_mib": rss_before / MIB, "peak_mib": high_water / MIB,
             "peak_increase_mib": (high_water - rss_before) / MIB,
             "retained_after_mib": (rss_after - rss_before) / MIB, "seconds_per_step": seconds / steps}
 
 
-def run_worker(backend, batch, steps, threads):
+def run_worker(backend, model, batch, steps, threads):
     """Start a fresh worker process; its last output line is the JSON result."""
-    command = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--batches", str(batch),
-               "--steps", str(steps), "--threads", str(threads)]
+    command = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--model", model,
+               "--batches", str(batch), "--steps", str(steps), "--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
@@ -111,6 +121,7 @@ def run_worker(backend, batch, steps, threads):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=MODELS, default="cifar10cnn", help="default cifar10cnn")
     parser.add_argument("--batches", default="64,256", help="comma-separated batch sizes (default 64,256)")
     parser.add_argument("--steps", type=int, default=3, help="measured steps per process (default 3)")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
@@ -122,7 +133,7 @@ def main(argv=None):
     batches = [int(b) for b in args.batches.split(",")]
     steps = 1 if args.quick else args.steps
     if args.worker:
-        print(json.dumps(worker(args.worker, batches[0], steps, args.threads)))
+        print(json.dumps(worker(args.worker, args.model, batches[0], steps, args.threads)))
         return 0
     return report(args, batches, steps)
 
@@ -130,14 +141,15 @@ def main(argv=None):
 def report(args, batches, steps):
     from common import BACKEND_NAMES, OURS, THEIRS, CpuLoadMonitor, finish, format_table
 
-    print(f"Peak memory of a training step, batches {batches}, {args.threads} threads, "
+    print(f"Peak memory of a {args.model} training step, batches {batches}, {args.threads} threads, "
           f"one fresh process per backend")
     rows = []
     with CpuLoadMonitor() as monitor:
         for batch in batches:
-            row = {"case": f"train step batch {batch}", "batch": batch, "threads": args.threads}
+            row = {"case": f"{args.model} train step batch {batch}", "model": args.model, "batch": batch,
+                   "threads": args.threads}
             for name in BACKEND_NAMES:
-                row[name] = run_worker(name, batch, steps, args.threads)
+                row[name] = run_worker(name, args.model, batch, steps, args.threads)
             ours, theirs = row[OURS].get("peak_increase_mib"), row[THEIRS].get("peak_increase_mib")
             row["ratio"] = ours / theirs if ours is not None and theirs else None
             rows.append(row)
@@ -147,9 +159,9 @@ def report(args, batches, steps):
     def mib(stats, key):
         return f"{stats[key]:.1f}" if key in stats else "error"
 
-    headers = ["batch", "minitorch_cv peak +MiB", "torch peak +MiB", "ratio", "minitorch_cv kept +MiB",
+    headers = ["model", "batch", "minitorch_cv peak +MiB", "torch peak +MiB", "ratio", "minitorch_cv kept +MiB",
                "torch kept +MiB", "method"]
-    body = [[r["batch"], mib(r[OURS], "peak_increase_mib"), mib(r[THEIRS], "peak_increase_mib"),
+    body = [[r["model"], r["batch"], mib(r[OURS], "peak_increase_mib"), mib(r[THEIRS], "peak_increase_mib"),
              "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}", mib(r[OURS], "retained_after_mib"),
              mib(r[THEIRS], "retained_after_mib"), r[THEIRS].get("method", r[OURS].get("method", "-"))]
             for r in rows]

@@ -18,6 +18,7 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)  # benchmark the checkout these scripts sit in
+sys.path.insert(0, os.path.join(REPO_ROOT, "examples"))  # train_cifar.py's cifar_training package
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -101,15 +102,20 @@ def as_tensor(name, array, requires_grad=False):
 
 def build_models(seed=0):
     """CIFAR10CNN in both backends with the same initial weights (drawn by minitorch_cv)."""
-    from minitorch_cv.models import CIFAR10CNN
-    from reference.convert import to_torch
-    from reference.models import CIFAR10CNN as TorchCIFAR10CNN
+    return recipe_models("cifar10cnn", seed)
 
-    minitorch_cv.manual_seed(seed)
-    ours = CIFAR10CNN()
-    theirs = TorchCIFAR10CNN()
-    theirs.load_state_dict(to_torch(ours.state_dict()))
-    return {OURS: ours, THEIRS: theirs}
+
+TRAINING_BACKEND = {OURS: "numpy", THEIRS: "torch"}  # names train_cifar.py gives the backends
+
+
+def recipe_models(model, seed=0):
+    """train_cifar.py's ``model`` (e.g. ``resnet20``) in both backends: minitorch_cv draws the
+    weights from ``seed`` and torch's reference twin loads them."""
+    from cifar_training.backends import Backend, initial_state
+
+    state = initial_state(seed, "none", model)
+    backends = {name: Backend(TRAINING_BACKEND[name]) for name in BACKEND_NAMES}
+    return {name: b.build_model("none", b.from_minitorch(state), model) for name, b in backends.items()}
 
 
 def training_parts(name, model, lr=0.01, momentum=0.9):
