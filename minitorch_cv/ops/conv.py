@@ -2,9 +2,9 @@
 
 Cross-correlation (no kernel flip), weights ``[out, in/groups, kH, kW]``, as torch.
 
-5x5, stride-1 layers with 16 or more channels in and out go to Winograd F(4x4, 5x5) instead
-(``ops/conv_winograd.py``, 16% of the multiplies; ``minitorch_cv.backends.winograd`` turns it
-off), and so do the 3x3 stride-1 layers where that measured faster (``conv_winograd.applies``);
+5x5 and 3x3 stride-1 layers with 16 or more channels in and out go to Winograd F(4x4, 5x5) and
+F(4x4, 3x3) instead (``ops/conv_winograd.py``, 16% and 25% of the multiplies; 3x3 ones where
+that measured faster, ``conv_winograd.applies``; ``minitorch_cv.backends.winograd`` turns it off);
 1x1 layers without padding are one GEMM per image on the NCHW data (``ops/conv_1x1.py``);
 everything below is the im2col path that serves all other layers.
 
