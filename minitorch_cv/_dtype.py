@@ -2,30 +2,39 @@
 
 Storage types: bool, uint8, int8, int16, int32, int64, float16, float32, float64, and
 bfloat16 when the optional ``ml_dtypes`` package is installed (``pip install
-minitorch_cv[bfloat16]``); bfloat16 tensors compute but do not carry gradients.
+minitorch_cv[bfloat16]``); bfloat16 tensors compute but do not carry gradients. ``ml_dtypes``
+is imported the first time bfloat16's NumPy type is needed: its import alone takes 0.5-1 s,
+a third of a ResNet-50's time from a fresh process to its first step.
 """
+import importlib.util
+
 import numpy as np
 
-try:
-    import ml_dtypes as _ml_dtypes
-except ImportError:
-    _ml_dtypes = None
+_HAS_ML_DTYPES = importlib.util.find_spec("ml_dtypes") is not None
 
 
 class dtype:
     """A tensor element type; compares equal only to itself, prints like ``minitorch_cv.float32``.
 
     ``type_name`` is torch's name in messages and type strings: Float, Double, Long, Bool, ...
+    ``numpy_dtype`` None (bfloat16): ``numpy`` is looked up on first use (``_lazy_numpy``).
     """
 
-    def __init__(self, name, numpy_dtype, is_floating_point, type_name):
+    def __init__(self, name, numpy_dtype, is_floating_point, type_name, itemsize=None):
         self.name = name
-        self.numpy = np.dtype(numpy_dtype)
+        if numpy_dtype is not None:
+            self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = is_floating_point
         self.is_signed = name not in ("bool", "uint8")
         self.is_complex = False
-        self.itemsize = self.numpy.itemsize
+        self.itemsize = itemsize or self.numpy.itemsize
         self.type_name = type_name
+
+    def __getattr__(self, attribute):
+        """Only reached for a missing attribute: the lazy ``numpy`` of bfloat16."""
+        if attribute == "numpy" and self.name == "bfloat16":
+            return _lazy_numpy(self)
+        raise AttributeError(f"'dtype' object has no attribute {attribute!r}")
 
     def to_real(self):
         return self
@@ -46,16 +55,25 @@ int64 = dtype("int64", np.int64, False, "Long")
 float16 = dtype("float16", np.float16, True, "Half")
 float32 = dtype("float32", np.float32, True, "Float")
 float64 = dtype("float64", np.float64, True, "Double")
-bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16, True, "BFloat16") if _ml_dtypes else None
+bfloat16 = dtype("bfloat16", None, True, "BFloat16", itemsize=2) if _HAS_ML_DTYPES else None
 default_float = float32
 
 ALL = tuple(d for d in (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64) if d)
-_FROM_NUMPY = {d.numpy: d for d in ALL}
+_FROM_NUMPY = {d.numpy: d for d in ALL if d is not bfloat16}
 _NAMES = {d.name: d for d in ALL}
 _NAMES.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
                "short": int16})
 if bfloat16 is not None:
     _NAMES["bfloat16"] = bfloat16
+
+
+def _lazy_numpy(bfloat16_dtype):
+    """Import ml_dtypes, set bfloat16's NumPy type and map it back; return it."""
+    import ml_dtypes
+
+    bfloat16_dtype.numpy = np.dtype(ml_dtypes.bfloat16)
+    _FROM_NUMPY[bfloat16_dtype.numpy] = bfloat16_dtype
+    return bfloat16_dtype.numpy
 
 
 def _by_name(name):
@@ -67,6 +85,8 @@ def from_numpy_dtype(np_dtype):
     np_dtype = np.dtype(np_dtype)
     if np_dtype in _FROM_NUMPY:
         return _FROM_NUMPY[np_dtype]
+    if bfloat16 is not None and np_dtype.name == "bfloat16" and np_dtype == bfloat16.numpy:    # the user's ml_dtypes
+        return bfloat16
     if np_dtype.kind in "iu":
         return int64
     if np_dtype.kind == "f":
@@ -134,7 +154,12 @@ class finfo:
         type = as_dtype(type) or default_float
         if not type.is_floating_point:
             raise TypeError(f"finfo(): expected a floating point dtype, got {type!r}")
-        info = (_ml_dtypes.finfo if type is bfloat16 else np.finfo)(type.numpy)
+        if type is bfloat16:
+            import ml_dtypes
+
+            info = ml_dtypes.finfo(type.numpy)
+        else:
+            info = np.finfo(type.numpy)
         self.bits, self.dtype = info.bits, type.name
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)

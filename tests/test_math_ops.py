@@ -1,5 +1,7 @@
 """The wider elementwise API against torch: unary math, rounding, atan2/fmod/lerp/..., result dtypes for
 integer and bool inputs, logical/bitwise/shift operators, rounded division and the errors torch raises."""
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -182,6 +184,19 @@ def test_bfloat16_storage():
     np.testing.assert_array_equal((x + x).float().numpy(), (theirs + theirs).float().numpy())
     assert (x + mt.tensor([1.0], dtype=mt.float16)).dtype is mt.float32
     assert "dtype=minitorch_cv.bfloat16" in repr(x)
+
+
+def test_bfloat16_loads_ml_dtypes_only_when_used():
+    """ml_dtypes' import takes 0.5-1 s: a fresh process that never touches bfloat16 skips it, and
+    ml_dtypes' own bfloat16 type still names minitorch_cv.bfloat16."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    script = ("import sys, minitorch_cv as mt; mt.ones(2).float().sum(); assert 'ml_dtypes' not in sys.modules; "
+              "mt.finfo(mt.float16); x = mt.ones(2).bfloat16(); assert 'ml_dtypes' in sys.modules; print(x.dtype)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "minitorch_cv.bfloat16"
+    assert mt.zeros(2, dtype=ml_dtypes.bfloat16).dtype is mt.bfloat16
+    assert mt.finfo(mt.bfloat16).eps == torch.finfo(torch.bfloat16).eps
 
 
 INTS = np.array([[5, -7, 12], [0, 3, -1]])
