@@ -155,10 +155,11 @@ def nchw_to_padded_nhwc(x, xp, pad_top, pad_left):
     batch, channels, height, width = x.shape
     rows = min(height, xp.shape[1] - pad_top)
     cols = min(width, xp.shape[2] - pad_left)
+    row_by_row = height * width >= ALIASED_PLANE
     for n in range(batch):
         for h in range(rows):
             target = xp[n, pad_top + h]
-            if height * width >= ALIASED_PLANE:
+            if row_by_row:
                 for c in range(channels):
                     row = x[n, c, h]
                     for w in range(cols):
@@ -418,6 +419,12 @@ def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
     ``grad_bias += grad`` summed over images and pixels (skipped when ``grad_bias`` is empty)."""
     nchw_to_padded_nhwc(grad, gy, 0, 0)
     output_transform_adjoint(gy, dM, tiles_h, tiles_w)
+    add_bias_grad(grad, grad_bias)
+
+
+@kernel
+def add_bias_grad(grad, grad_bias):
+    """``grad_bias += grad`` summed over images and pixels (skipped when ``grad_bias`` is empty)."""
     if grad_bias.shape[0]:
         for n in range(grad.shape[0]):
             for o in range(grad.shape[1]):

@@ -18,7 +18,7 @@ Layouts, as in ``kernels/winograd.py`` with 6 for 8 (``f = 6*j + i``):
 import numpy as np
 
 from ._jit import kernel
-from .winograd import multiples, nchw_to_padded_nhwc, padded_nhwc_to_nchw
+from .winograd import add_bias_grad, multiples, nchw_to_padded_nhwc, padded_nhwc_to_nchw
 
 TILE = 4
 """Outputs per tile side."""
@@ -292,10 +292,7 @@ def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
     ``grad_bias += grad`` summed over images and pixels (skipped when ``grad_bias`` is empty)."""
     nchw_to_padded_nhwc(grad, gy, 0, 0)
     output_transform_adjoint(gy, dM, tiles_h, tiles_w)
-    if grad_bias.shape[0]:
-        for n in range(grad.shape[0]):
-            for o in range(grad.shape[1]):
-                grad_bias[o] += grad[n, o].sum()
+    add_bias_grad(grad, grad_bias)
 
 
 @kernel
