@@ -4,6 +4,7 @@ calls, with what runs outside the ops (autograd, optimizer, Python) as the remai
 
     python benchmarks/profile_ops.py                     # ResNet-20 training step, batch 128, 1 thread
     python benchmarks/profile_ops.py --model resnet50 --batch 2      # ResNet-50 inference, 224x224
+    python benchmarks/profile_ops.py --model resnet18 --train        # ResNet-18 training, 32x32
 
 The wrappers add a few microseconds per op call; on a shared machine compare figures taken in
 one run, and report the load printed at the end.
@@ -66,12 +67,13 @@ def instrument():
             _timed(cls)
 
 
-def workload(model_name, batch):
-    """A callable running one step (ResNet-20: training; ResNet-50: no_grad inference)."""
+def workload(model_name, batch, train):
+    """A callable running one step: a training step on 32x32 images (ResNet-20 always), or
+    no_grad inference on 224x224 ones."""
     rng = np.random.default_rng(0)
-    if model_name == "resnet20":
+    if model_name == "resnet20" or train:
         minitorch_cv.manual_seed(0)
-        model = cifar_resnet20().train()
+        model = (cifar_resnet20() if model_name == "resnet20" else getattr(models, model_name)()).train()
         optimizer = minitorch_cv.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         images = minitorch_cv.from_numpy(rng.standard_normal((batch, 3, 32, 32), dtype=np.float32))
         labels = minitorch_cv.from_numpy(rng.integers(0, 10, batch))
@@ -94,13 +96,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="resnet20", help="resnet20 (training step) or a vision.models "
                         "name such as resnet50 (inference)")
-    parser.add_argument("--batch", type=int, default=None, help="default 128 (resnet20) or 2")
+    parser.add_argument("--train", action="store_true", help="a training step on 32x32 images "
+                        "for a vision.models name too")
+    parser.add_argument("--batch", type=int, default=None, help="default 128 (training) or 2")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    batch = args.batch or (128 if args.model == "resnet20" else 2)
+    train = args.train or args.model == "resnet20"
+    batch = args.batch or (128 if train else 2)
     set_threads(args.threads)
-    step = workload(args.model, batch)
+    step = workload(args.model, batch, train)
     step()                      # numba compiles or loads its cache, buffers settle
     instrument()
     with CpuLoadMonitor() as monitor:

@@ -337,3 +337,73 @@ def test_1x1_gradcheck_float64():
     b = minitorch_cv.tensor(rng.standard_normal(4), requires_grad=True)
     assert gradcheck(lambda *t: conv2d(*t, stride=2), (x, w, b))
     assert gradcheck(lambda *t: conv2d(*t), (x, w, b))
+
+
+DENSE_SETTINGS = {
+    "size": [(1, 1), (2, 2), (1, 3), (3, 2), (3, 3)],
+    "kernel": [(3, 3), (5, 5), (3, 2), (2, 3)],
+    "stride": [1, 2, (1, 2)],
+    "padding": [1, 0, 2, (1, 0), "same"],
+    "dilation": [1, 2],
+    "batch": [1, 3, 5],
+    "channels": [(1, 1), (4, 3), (9, 16)],
+    "bias": [True, False],
+    "grads": [(True, True), (False, True), (True, False)],
+    "dtype": ["float32", "float64"],
+}
+DENSE_CASES = covering_grid(DENSE_SETTINGS, 24, seed=21)
+
+
+def _dense_case(case):
+    """A covering-grid case made valid for the dense path: 'same' only at stride 1; a 3x3 kernel
+    where the image has more pixels than the kernel taps; padding grown until the padded image
+    holds the dilated kernel."""
+    from minitorch_cv.ops import conv_dense
+    case = dict(case)
+    if case["size"][0] * case["size"][1] > case["kernel"][0] * case["kernel"][1]:
+        case["kernel"] = (3, 3)
+    if case["padding"] == "same":
+        case["stride"] = 1
+    else:
+        pads = (case["padding"],) * 2 if isinstance(case["padding"], int) else case["padding"]
+        dilation = (case["dilation"],) * 2 if isinstance(case["dilation"], int) else case["dilation"]
+        case["padding"] = tuple(max(p, -(-(d * (k - 1) + 1 - s) // 2))
+                                for p, s, k, d in zip(pads, case["size"], case["kernel"], dilation))
+    assert conv_dense.applies((1, 1) + case["size"], (1, 1) + case["kernel"], 1)
+    return case
+
+
+@pytest.mark.parametrize("case", DENSE_CASES, ids=[f"case{i}" for i in range(len(DENSE_CASES))])
+def test_images_smaller_than_the_kernel_take_the_dense_matrix(case):
+    """No more pixels than taps (ResNet-18's last stages on CIFAR): ops/conv_dense.py, against torch."""
+    case = _dense_case(case)
+    rng = np.random.default_rng(22)
+    (channels, out_channels), batch = case["channels"], case["batch"]
+    fan_in = channels * case["kernel"][0] * case["kernel"][1]
+    arrays = [rng.standard_normal((batch, channels) + case["size"]),
+              rng.standard_normal((out_channels, channels) + case["kernel"]) / np.sqrt(fan_in)]
+    grads = list(case["grads"])
+    if case["bias"]:
+        arrays.append(rng.standard_normal(out_channels))
+        grads.append(True)
+    settings = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
+    compare(lambda T, *t: conv_fn(T)(*t, **settings), arrays, op="conv2d dense", dtype=case["dtype"],
+            grad=grads, seed=23)
+
+
+@pytest.mark.parametrize("size, stride", [((1, 1), 1), ((2, 2), 1), ((2, 2), 2), ((3, 1), 1)])
+def test_dense_gradcheck_float64(size, stride):
+    rng = np.random.default_rng(24)
+    x = minitorch_cv.tensor(rng.standard_normal((3, 2) + size), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(3), requires_grad=True)
+    assert gradcheck(lambda *t: conv2d(*t, stride=stride, padding=1), (x, w, b))
+
+
+def test_resnet18_last_stages_on_cifar_take_the_dense_matrix():
+    """512 channels at 1x1 and 256 at 2x2 under a padded 3x3 kernel: the layers the path is for."""
+    rng = np.random.default_rng(25)
+    for channels, size in ((64, 1), (32, 2)):
+        x = rng.standard_normal((4, channels, size, size))
+        w = rng.standard_normal((channels, channels, 3, 3)) / np.sqrt(9 * channels)
+        compare(lambda T, *t: conv_fn(T)(*t, padding=1), [x, w], op="conv2d dense", dtype="float32", seed=26)

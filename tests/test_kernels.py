@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from minitorch_cv.kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
-from minitorch_cv.kernels.maxpool import max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward
+from minitorch_cv.kernels.maxpool import max_pool2d_backward, max_pool2d_direct, max_pool2d_forward, max_pool2x2_forward
 from minitorch_cv.kernels.sizes import conv_output_size, pool_output_size, same_padding
 
 # (kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w)
@@ -125,14 +125,15 @@ POOL_GEOMETRIES = [((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 3), (1, 1), (1, 1), (1
 
 @pytest.mark.parametrize("kernel, stride, padding, dilation", POOL_GEOMETRIES, ids=str)
 @pytest.mark.parametrize("ceil_mode", [False, True])
-def test_max_pool_matches_naive_loop_with_ties_and_nan(kernel, stride, padding, dilation, ceil_mode):
+@pytest.mark.parametrize("pool", [max_pool2d_forward, max_pool2d_direct], ids=["separable", "direct"])
+def test_max_pool_matches_naive_loop_with_ties_and_nan(kernel, stride, padding, dilation, ceil_mode, pool):
     rng = np.random.default_rng(2)
     x = rng.integers(0, 3, size=(4, 5, 6)).astype(np.float32)
     x[0, 1, 1] = x[1, 3, 4] = x[1, 3, 5] = np.nan
     out_size = tuple(pool_output_size(s, k, st, p, d, ceil_mode)
                      for s, k, st, p, d in zip(x.shape[1:], kernel, stride, padding, dilation))
     out, indices = np.empty((4,) + out_size, np.float32), np.empty((4,) + out_size, np.int64)
-    max_pool2d_forward(x, out, indices, *kernel, *stride, *padding, *dilation, -np.inf)
+    pool(x, out, indices, *kernel, *stride, *padding, *dilation, -np.inf)
     expected_out, expected_indices = naive_max_pool(x, kernel, stride, padding, dilation, out_size)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(indices, expected_indices)

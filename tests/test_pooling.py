@@ -184,17 +184,33 @@ def test_no_grad_pools_without_indices_like_torch(shape, monkeypatch):
 @pytest.mark.parametrize("settings", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(1, 2)),
                                       dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True),
                                       dict(kernel_size=2, stride=3, ceil_mode=True)])
-def test_no_grad_general_windows_without_indices_like_torch(settings):
-    """Without indices (no_grad) the general kernel gives torch's values bit for bit: NaN wins,
-    and of tied +0 and -0 the first in row-major window order is kept."""
+@pytest.mark.parametrize("shape", [(2, 3, 11, 10), (1, 2, 9, 70)], ids=["narrow", "wide"])
+def test_no_grad_general_windows_without_indices_like_torch(settings, shape):
+    """Without indices (no_grad) the general kernels (window by window on narrow planes, separable
+    on wide ones) give torch's values bit for bit: NaN wins, and of tied +0 and -0 the first in
+    row-major window order is kept."""
     rng = np.random.default_rng(31)
-    x = rng.integers(-1, 2, (2, 3, 11, 10)).astype(np.float32) * rng.choice([-0.0, 1.0], (2, 3, 11, 10))
+    x = rng.integers(-1, 2, shape).astype(np.float32) * rng.choice([-0.0, 1.0], shape)
     x.flat[::13] = np.nan
     expected = torch.nn.functional.max_pool2d(torch.tensor(x), **settings).numpy()
     with minitorch_cv.no_grad():
         out = max_pool2d(minitorch_cv.tensor(x, requires_grad=True), **settings).numpy()
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+
+
+@pytest.mark.parametrize("width", [10, 70], ids=["narrow", "wide"])
+def test_indices_and_gradient_on_narrow_and_wide_planes(width):
+    """ResNet's stem pool (3x3, stride 2, padding 1) with indices, where the direct kernel
+    (narrow planes) and the separable one (wide planes) serve it: torch's indices and gradient."""
+    x = distinct_values((2, 3, 9, width), seed=32)
+    x.flat[::11] = x.flat[1::11]
+    out, indices = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    ours, our_indices = max_pool2d(minitorch_cv.tensor(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(ours.numpy(), out.numpy())
+    np.testing.assert_array_equal(our_indices.numpy(), indices.numpy())
+    compare(lambda T, t: (max_pool2d if T is minitorch_cv else torch.nn.functional.max_pool2d)(t, 3, 2, 1),
+            [x], op="max_pool2d", dtype="float64", kind="exact")
 
 
 # A sequence of the wrong length is torch's RuntimeError; a wrong type stays a TypeError.

@@ -15,3 +15,11 @@ def kernel(function):
     """Compile a serial kernel."""
     return numba.njit(**_OPTIONS)(function)
 
+
+def summing_kernel(function):
+    """Compile a serial kernel whose sums may be reassociated (``fastmath={"reassoc"}`` only), so
+    LLVM vectorizes them: for per-channel statistics accumulated in float64, where the order of
+    the additions is below float32's resolution. The order is still fixed by the compiled code:
+    runs on one machine are bit-identical."""
+    return numba.njit(fastmath={"reassoc"}, **_OPTIONS)(function)
+

@@ -82,6 +82,32 @@ def max_pool2d_forward(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, 
 
 
 @kernel
+def max_pool2d_direct(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                      dilation_h, dilation_w, empty_value):
+    """``max_pool2d_forward`` window by window, for narrow planes: there the separable passes
+    run loops a few elements long, and visiting each window whole is faster. Same arguments,
+    same scan order, so the same values, ties, NaNs and indices."""
+    planes, height, width = x.shape
+    out_h, out_w = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for oh in range(out_h):
+            ih_first = _first_inside(oh * stride_h - pad_h, dilation_h)
+            ih_stop = min(oh * stride_h - pad_h + (kernel_h - 1) * dilation_h + 1, height)
+            for ow in range(out_w):
+                iw_first = _first_inside(ow * stride_w - pad_w, dilation_w)
+                iw_stop = min(ow * stride_w - pad_w + (kernel_w - 1) * dilation_w + 1, width)
+                best, best_index = empty_value, ih_first * width + iw_first
+                for ih in range(ih_first, ih_stop, dilation_h):
+                    for iw in range(iw_first, iw_stop, dilation_w):
+                        value = x[p, ih, iw]
+                        if value > best or value != value:
+                            best, best_index = value, ih * width + iw
+                out[p, oh, ow] = best
+                if indices is not None:
+                    indices[p, oh, ow] = best_index
+
+
+@kernel
 def _first_inside(start, step):
     """The first of ``start, start + step, ...`` that is not negative."""
     return start if start >= 0 else start + (-start + step - 1) // step * step

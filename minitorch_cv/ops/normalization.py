@@ -6,16 +6,16 @@ when given in training, move toward the batch mean and the *unbiased* variance:
 ``running = (1 - momentum) * running + momentum * batch``. The input is viewed as
 [N, C, L] (L = product of the spatial sizes), so one code path serves 2-D to 5-D inputs.
 
-Training keeps the per-channel sums in NumPy (mean, then the variance of the centred data) and
-writes the output and the input gradient in one numba pass each (``kernels/batch_norm.py``,
-channel ranges over the worker threads). The forward saves the batch mean and 1/std, not x-hat:
+Training runs one numba kernel per direction, channel by channel while the channel is in cache
+(mean, variance of the centred data, output; or the gradient's two sums, dL/dx), channel ranges
+over the worker threads (``kernels/batch_norm.py``). The forward saves the batch mean and 1/std, not x-hat:
 the backward recentres x itself, so no normalized copy of every BatchNorm input lives until the
 backward. Other float dtypes (float16) compute in float32, as torch's CPU kernels do.
 """
 import numpy as np
 
 from ..autograd.function import Function
-from ..kernels.batch_norm import input_grad, normalize
+from ..kernels.batch_norm import normalize, train_backward, train_forward
 from ..tensor import Tensor
 from ..threads import get_num_threads
 from .tiles import run_tiles
@@ -95,16 +95,13 @@ class BatchNorm(Function):
             return BatchNorm._normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps)
         dtype = _compute_dtype(x.dtype)
         flat = np.ascontiguousarray(flat, dtype=dtype)
-        count = n * flat.shape[2]
-        mean = flat.sum(axis=(0, 2)) / count
-        centred = flat - _per_channel(mean)
-        var = np.einsum("ncl,ncl->c", centred, centred) / count
-        invstd = (1.0 / np.sqrt(var + eps)).astype(dtype)
-        update_running_stats(running_mean, running_var, mean, var, count, momentum)
-        scale = invstd * weight.astype(dtype) if weight is not None else invstd
-        shift = np.zeros(c, dtype) if bias is None else bias.astype(dtype)
-        out = centred    # overwritten in place, channel by channel
-        _over_channels(c, lambda c0, c1: normalize(centred, c0, c1, scale, shift, out))
+        weight = np.ones(c, dtype) if weight is None else weight.astype(dtype, copy=False)
+        shift = np.zeros(c, dtype) if bias is None else bias.astype(dtype, copy=False)
+        out, mean, invstd = np.empty_like(flat), np.empty(c, dtype), np.empty(c, dtype)
+        batch_mean, batch_var = np.empty(c), np.empty(c)
+        _over_channels(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
+                                                       batch_mean, batch_var))
+        update_running_stats(running_mean, running_var, batch_mean, batch_var, n * flat.shape[2], momentum)
         ctx.save_for_backward(x, weight, mean, invstd)
         return out.reshape(x.shape).astype(x.dtype, copy=False)
 
@@ -154,16 +151,12 @@ class BatchNorm(Function):
         dtype = invstd.dtype
         flat = np.ascontiguousarray(x.reshape(n, c, -1), dtype=dtype)
         g = np.ascontiguousarray(grad.reshape(flat.shape), dtype=dtype)
-        grad_sum = g.sum(axis=(0, 2))
-        grad_dot_xhat = np.einsum("ncl,ncl->c", g, flat - _per_channel(mean)) * invstd
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            count = n * flat.shape[2]
-            scale = invstd * weight.astype(dtype) if weight is not None else invstd
-            mean_grad, mean_grad_dot_xhat = (grad_sum / count).astype(dtype), (grad_dot_xhat / count).astype(dtype)
-            grad_x = np.empty_like(flat)
-            _over_channels(c, lambda c0, c1: input_grad(flat, g, c0, c1, mean, invstd, mean_grad,
-                                                          mean_grad_dot_xhat, scale, grad_x))
+        grad_sum, grad_dot_xhat = np.empty(c, dtype), np.empty(c, dtype)
+        grad_x = np.empty_like(flat) if ctx.needs_input_grad[0] else None
+        count = dtype.type(n * flat.shape[2])
+        _over_channels(c, lambda c0, c1: train_backward(flat, g, c0, c1, mean, invstd, weight, count,
+                                                        grad_sum, grad_dot_xhat, grad_x))
+        if grad_x is not None:
             grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)
         grad_weight = grad_dot_xhat.astype(x.dtype) if ctx.needs_input_grad[1] else None
         grad_bias = grad_sum.astype(x.dtype) if ctx.needs_input_grad[2] else None
