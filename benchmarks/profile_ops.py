@@ -5,6 +5,7 @@ calls, with what runs outside the ops (autograd, optimizer, Python) as the remai
     python benchmarks/profile_ops.py                     # ResNet-20 training step, batch 128, 1 thread
     python benchmarks/profile_ops.py --model resnet50 --batch 2      # ResNet-50 inference, 224x224
     python benchmarks/profile_ops.py --model resnet18 --train        # ResNet-18 training, 32x32
+    python benchmarks/profile_ops.py --model cifar10cnn --batch 64   # the tutorial's CNN, training
 
 The wrappers add a few microseconds per op call; on a shared machine compare figures taken in
 one run, and report the load printed at the end.
@@ -19,9 +20,11 @@ from common import CpuLoadMonitor, set_threads
 import minitorch_cv
 from minitorch_cv import nn
 from minitorch_cv.autograd.function import Function
+from minitorch_cv.models.cifar10_cnn import CIFAR10CNN
 from minitorch_cv.models.cifar_resnet import cifar_resnet20
 from minitorch_cv.vision import models
 
+CIFAR_MODELS = {"resnet20": cifar_resnet20, "cifar10cnn": CIFAR10CNN}
 TOTALS = collections.defaultdict(lambda: [0.0, 0])
 
 
@@ -71,9 +74,9 @@ def workload(model_name, batch, train):
     """A callable running one step: a training step on 32x32 images (ResNet-20 always), or
     no_grad inference on 224x224 ones."""
     rng = np.random.default_rng(0)
-    if model_name == "resnet20" or train:
+    if model_name in CIFAR_MODELS or train:
         minitorch_cv.manual_seed(0)
-        model = (cifar_resnet20() if model_name == "resnet20" else getattr(models, model_name)()).train()
+        model = (CIFAR_MODELS[model_name]() if model_name in CIFAR_MODELS else getattr(models, model_name)()).train()
         optimizer = minitorch_cv.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         images = minitorch_cv.from_numpy(rng.standard_normal((batch, 3, 32, 32), dtype=np.float32))
         labels = minitorch_cv.from_numpy(rng.integers(0, 10, batch))
@@ -94,15 +97,15 @@ def workload(model_name, batch, train):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="resnet20", help="resnet20 (training step) or a vision.models "
-                        "name such as resnet50 (inference)")
+    parser.add_argument("--model", default="resnet20", help="resnet20 or cifar10cnn (training step) or a "
+                        "vision.models name such as resnet50 (inference)")
     parser.add_argument("--train", action="store_true", help="a training step on 32x32 images "
                         "for a vision.models name too")
     parser.add_argument("--batch", type=int, default=None, help="default 128 (training) or 2")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    train = args.train or args.model == "resnet20"
+    train = args.train or args.model in CIFAR_MODELS
     batch = args.batch or (128 if train else 2)
     set_threads(args.threads)
     step = workload(args.model, batch, train)

@@ -93,7 +93,7 @@ class TensorInPlace:
     def add_(self, other, alpha=1):
         if alpha == 1 and self._same_float_operand(other) and not self._tracking(other):
             self._prepare_write()    # outside the graph: one pass, no temporary (residual sums)
-            np.add(self._data, other._data, out=self._data)
+            ew.add_into(self._data, other._data, out=self._data)
             return self
         return self._update(self.add(other, alpha=alpha), other)
 

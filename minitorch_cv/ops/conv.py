@@ -36,7 +36,7 @@ from ..kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
 from . import conv_1x1, conv_dense, conv_winograd
-from .tiles import items_per_tile, run_tiles, sum_shares
+from .tiles import gemm_tile, items_per_tile, run_tiles, sum_shares
 
 
 class Conv2d(Function):
@@ -83,6 +83,8 @@ class Conv2d(Function):
         # Its per-image GEMMs ran fastest here on half the usual tile (2 CIFAR images, not 5).
         direct = groups == 1 and not transposed and pixels >= _DIRECT_MIN_PIXELS
         per_tile = items_per_tile(batch, taps * pixels * x.itemsize, budget=768 * 1024 if direct else 1536 * 1024)
+        if transposed:
+            per_tile = gemm_tile(batch, per_tile, pixels, _MIN_GEMM_ROWS)
         rows = taps + 1 if direct and bias.size else taps
         weight_direct = np.hstack([weight_rows, bias[:, None]]) if rows > taps else weight_rows
 
@@ -199,6 +201,11 @@ class Conv2d(Function):
 # 7-10% less time, but with few taps (conv1, K = 75) the strided copy back to NCHW costs more
 # than the product saves.
 _TRANSPOSED_MIN_TAPS = 256
+
+# With many taps (the transposed product), a tile holds at least this many output pixels (GEMM
+# rows) where the batch has them (``tiles.gemm_tile``): ResNet-50's 512-channel layers at 7x7
+# fit one image (49 rows) in the cache budget, and each such product streamed all 9.4 MB of W.
+_MIN_GEMM_ROWS = 192
 
 # From this many output pixels per image, a one-group layer with fewer taps runs one GEMM per
 # image straight from and into NCHW (the first CIFAR layer: 1,024 pixels, 75 taps); smaller

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..kernels import dense_taps
 from ..threads import get_num_threads
-from .tiles import run_tiles, sum_shares
+from .tiles import run_tiles
 
 
 def applies(input_shape, weight_shape, groups):
@@ -92,26 +92,36 @@ def backward(x, weight, geometry, grad, needs_x, needs_weight, needs_bias):
     flat_grad = np.ascontiguousarray(grad).reshape(batch, -1)
     flat_x = x.reshape(batch, -1)
     grad_x = np.empty(flat_x.shape, grad.dtype) if needs_x else None
-
-    def backward_tiles(tiles):
-        grad_dense = None
-        for start, stop in tiles:
-            if needs_weight:
-                product = flat_grad[start:stop].T @ flat_x[start:stop]
-                grad_dense = product if grad_dense is None else grad_dense + product
-            if needs_x:
-                np.matmul(flat_grad[start:stop], dense, out=grad_x[start:stop])
-        return (grad_dense,)
-
+    grad_dense = np.empty((flat_grad.shape[1], flat_x.shape[1]), grad.dtype) if needs_weight else None
+    products = _backward_products(flat_grad, flat_x, dense, grad_dense, grad_x)
+    run_tiles(lambda share: [products[k]() for start, stop in share for k in range(start, stop)], len(products), 1)
     grad_weight = None
-    if needs_x or needs_weight:
-        grad_dense, = sum_shares(run_tiles(backward_tiles, batch, _per_share(batch)))
-        if needs_weight:
-            grad_weight = np.empty(weight.shape, grad.dtype)
-            dense_taps.fold(grad_dense.reshape(out_channels, outputs, channels, pixels), tap_of,
-                            grad_weight.reshape(out_channels, channels, -1))
+    if needs_weight:
+        grad_weight = np.empty(weight.shape, grad.dtype)
+        dense_taps.fold(grad_dense.reshape(out_channels, outputs, channels, pixels), tap_of,
+                        grad_weight.reshape(out_channels, channels, -1))
     grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
     return None if grad_x is None else grad_x.reshape(x.shape), grad_weight, grad_bias
+
+
+def _backward_products(flat_grad, flat_x, dense, grad_dense, grad_x):
+    """The backward's GEMMs as equal independent pieces, one or more per worker thread:
+    grad_D = grad^T @ x by blocks of its rows (each over the whole batch, so no per-worker sums
+    to add up), grad_x = grad @ D by blocks of images. With two threads and both gradients, one
+    thread computes each. Returns the pieces as callables."""
+    threads = get_num_threads()
+    products = []
+    if grad_dense is not None:
+        rows = grad_dense.shape[0]
+        for k in range(threads):
+            r0, r1 = rows * k // threads, rows * (k + 1) // threads
+            products.append(lambda r0=r0, r1=r1: np.matmul(flat_grad[:, r0:r1].T, flat_x, out=grad_dense[r0:r1]))
+    if grad_x is not None:
+        batch = grad_x.shape[0]
+        for k in range(threads):
+            b0, b1 = batch * k // threads, batch * (k + 1) // threads
+            products.append(lambda b0=b0, b1=b1: np.matmul(flat_grad[b0:b1], dense, out=grad_x[b0:b1]))
+    return products
 
 
 def _per_share(batch):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import backends
 from ..kernels import winograd, winograd3x3
-from .tiles import items_per_tile, run_tiles, sum_shares
+from .tiles import gemm_tile, items_per_tile, run_tiles, sum_shares
 
 SCHEMES = {5: winograd, 3: winograd3x3}
 """The kernel module for each square kernel size."""
@@ -38,7 +38,8 @@ area than they keep."""
 MIN_GEMM_ROWS = 128
 """Tiles of images hold at least this many 4x4 tiles (GEMM rows) where the batch has them, even
 past the cache budget: with many channels and small images one image is a few tiles, and a GEMM
-of so few rows streams all of U [F, C, O] for little work."""
+of so few rows streams all of U [F, C, O] for little work (``tiles.gemm_tile``, which also
+keeps one tile per worker thread: ResNet-50's 14x14 layers at batch 8 ran on one thread)."""
 
 
 def applies(input_shape, weight_shape, stride, dilation, groups, out_h, out_w):
@@ -75,8 +76,8 @@ class _Plan:
         floats = (self.plane[0] * self.plane[1] * self.channels
                   + scheme.FREQUENCIES * self.tiles_per_image * (self.channels + self.out_channels)
                   + tile * tile * self.tiles_per_image * self.out_channels)
-        fewest = min(self.batch, -(-MIN_GEMM_ROWS // self.tiles_per_image))
-        self.per_tile = max(fewest, items_per_tile(self.batch, floats * x.itemsize))
+        self.per_tile = gemm_tile(self.batch, items_per_tile(self.batch, floats * x.itemsize),
+                                  self.tiles_per_image, MIN_GEMM_ROWS)
 
     def padded(self, channels):
         """A zeroed channels-last plane buffer for a tile of images."""

@@ -25,6 +25,15 @@ def items_per_tile(count, bytes_per_item, budget=1536 * 1024):
     return max(1, min(count, budget // max(bytes_per_item, 1)))
 
 
+def gemm_tile(count, per_tile, rows_per_item, min_rows):
+    """``per_tile`` raised so that a tile's GEMM has at least ``min_rows`` rows (``rows_per_item``
+    per item) where the batch has them, yet never so far that fewer tiles than worker threads
+    remain: with few small images and many channels, a GEMM of few rows streams the whole
+    weight matrix for little work, and one tile for the whole batch leaves all but one thread idle."""
+    fewest = -(-min_rows // max(rows_per_item, 1))
+    return max(1, min(max(per_tile, fewest), -(-count // get_num_threads())))
+
+
 def run_tiles(work, count, per_tile):
     """Call ``work(tiles)`` on contiguous shares of ``(start, stop)`` tiles of at most ``per_tile`` items
     covering ``range(count)``.
