@@ -32,6 +32,7 @@ to run at a given thread count.
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
@@ -48,7 +49,9 @@ class Conv2d(Function):
     backward_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups, epilogue=None):
+        """``epilogue``: None, or a ``conv_epilogue.Epilogue`` applied to each tile of the output
+        as soon as it is written (inference only: the backward does not know it)."""
         x = np.ascontiguousarray(x)
         batch, channels, height, width = x.shape
         out_channels, _, kernel_h, kernel_w = weight.shape
@@ -58,13 +61,13 @@ class Conv2d(Function):
         if conv_1x1.applies(weight.shape, padding, dilation, groups):
             ctx.one_by_one = stride
             ctx.save_for_backward(x, weight)
-            return conv_1x1.forward(x, weight, bias, stride)
+            return conv_1x1.forward(x, weight, bias, stride, epilogue)
         if conv_dense.applies(x.shape, weight.shape, groups):
             ctx.dense = (height, width, kernel_h, kernel_w, *stride, padding[0], padding[2], *dilation, out_h, out_w)
             ctx.save_for_backward(x, weight)
-            return conv_dense.forward(x, weight, bias, ctx.dense)
+            return conv_dense.forward(x, weight, bias, ctx.dense, epilogue)
         if conv_winograd.applies(x.shape, weight.shape, stride, dilation, groups, out_h, out_w):
-            out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w)
+            out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w, epilogue)
             ctx.save_for_backward(x)
             ctx.weight_shape = weight.shape
             return out
@@ -110,6 +113,8 @@ class Conv2d(Function):
                     for weight_g, cols_g, result_g in _group_blocks(weight_rows, cols, result, groups):
                         np.matmul(weight_g, cols_g, out=result_g)
                     gemm_to_nchw(result, bias, out[start:stop])
+                if epilogue is not None:
+                    epilogue(out, start, stop)
 
         run_tiles(forward_tiles, batch, per_tile)
         ctx.save_for_backward(x, weight_rows)
@@ -237,6 +242,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     large as the input, stride 1 only; an odd total padding puts the extra row/column after).
     Output: [N, out, OH, OW] with OH = floor((H + pads - dilation*(kH-1) - 1) / stride) + 1.
     """
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, None)
+
+
+def conv2d_inference(input, weight, bias, stride, padding, dilation, groups, epilogue):
+    """``conv2d``, then ``epilogue`` (a ``conv_epilogue.Epilogue``) on each tile of the output
+    while it is in cache. No graph is recorded: for inputs that need no gradient."""
+    with no_grad():
+        return _conv2d(input, weight, bias, stride, padding, dilation, groups, epilogue)
+
+
+def _conv2d(input, weight, bias, stride, padding, dilation, groups, epilogue):
     _check_tensors(input, weight, bias)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"conv2d: expected 3-D (unbatched) or 4-D (batched) input, "
@@ -270,7 +286,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"the padded input ({height + pads[0] + pads[1]} x {width + pads[2] + pads[3]})")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    out = Conv2d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=int(groups))
+    out = Conv2d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=int(groups),
+                       epilogue=epilogue)
     return out.squeeze(0) if unbatched else out
 
 

@@ -36,8 +36,8 @@ def _strided(x, stride):
     return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1), x.shape[2:]
 
 
-def forward(x, weight, bias, stride):
-    """The convolution [N, O, OH, OW]."""
+def forward(x, weight, bias, stride, epilogue=None):
+    """The convolution [N, O, OH, OW] (``epilogue``: see ``ops/conv.py``)."""
     columns, (out_h, out_w) = _strided(x, stride)
     batch, channels, pixels = columns.shape
     weight_rows = weight.reshape(weight.shape[0], channels)
@@ -48,6 +48,8 @@ def forward(x, weight, bias, stride):
             np.matmul(weight_rows, columns[start:stop], out=out[start:stop])
             if bias is not None:
                 out[start:stop] += bias[:, None]
+            if epilogue is not None:
+                epilogue(out, start, stop)
 
     run_tiles(forward_tiles, batch, items_per_tile(batch, (channels + weight.shape[0]) * pixels * x.itemsize))
     return out.reshape(batch, weight.shape[0], out_h, out_w)

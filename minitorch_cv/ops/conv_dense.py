@@ -63,22 +63,24 @@ def _dense(weight, tap_of):
     return dense.reshape(out_channels * outputs, channels * pixels)
 
 
-def forward(x, weight, bias, geometry):
-    """The convolution [N, O, OH, OW] of ``x`` [N, C, H, W]."""
+def forward(x, weight, bias, geometry, epilogue=None):
+    """The convolution [N, O, OH, OW] of ``x`` [N, C, H, W] (``epilogue``: see ``ops/conv.py``)."""
     batch = x.shape[0]
     out_h, out_w = geometry[-2:]
     dense = _dense(weight, tap_index(geometry))
     flat = x.reshape(batch, -1)
-    out = np.empty((batch, dense.shape[0]), x.dtype)
+    out = np.empty((batch, weight.shape[0], out_h, out_w), x.dtype)
+    flat_out = out.reshape(batch, -1)
 
     def forward_tiles(tiles):
         for start, stop in tiles:
-            np.matmul(flat[start:stop], dense.T, out=out[start:stop])
+            np.matmul(flat[start:stop], dense.T, out=flat_out[start:stop])
+            if bias is not None:
+                out[start:stop] += bias[:, None, None]
+            if epilogue is not None:
+                epilogue(out, start, stop)
 
     run_tiles(forward_tiles, batch, _per_share(batch))
-    out = out.reshape(batch, weight.shape[0], out_h, out_w)
-    if bias is not None:
-        out += bias[:, None, None]
     return out
 
 

@@ -122,8 +122,9 @@ def filter_transform_adjoint(grad_U, weight_shape):
     return np.ascontiguousarray(taps.reshape(size, size, channels, out_channels).transpose(3, 2, 1, 0))
 
 
-def forward(x, weight, bias, padding, out_h, out_w):
-    """The convolution [N, O, out_h, out_w] and the state ``backward`` needs."""
+def forward(x, weight, bias, padding, out_h, out_w, epilogue=None):
+    """The convolution [N, O, out_h, out_w] and the state ``backward`` needs (``epilogue``: see
+    ``ops/conv.py``)."""
     scheme = SCHEMES[weight.shape[2]]
     plan = _Plan(scheme, x, weight, padding, out_h, out_w)
     U = filter_transform(weight)
@@ -140,6 +141,8 @@ def forward(x, weight, bias, padding, out_h, out_w):
             scheme.input_tiles(x[start:stop], xp[:images], V, plan.pad_top, plan.pad_left, plan.tiles_h, plan.tiles_w)
             np.matmul(V_stack, U, out=M_stack)
             scheme.output_tiles(M, yp[:images], bias, out[start:stop], plan.tiles_h, plan.tiles_w)
+            if epilogue is not None:
+                epilogue(out, start, stop)
 
     run_tiles(forward_tiles, plan.batch, plan.per_tile)
     return out, (plan, U)

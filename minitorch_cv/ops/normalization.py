@@ -76,6 +76,17 @@ def input_grad_through_batch_stats(g, xhat, mean_grad, mean_grad_dot_xhat, scale
     return grad_x
 
 
+def eval_affine(running_mean, running_var, weight, bias, eps, dtype):
+    """(invstd, scale, shift) of eval mode's per-channel map ``x * scale + shift`` (as torch's
+    CPU kernel folds it), in ``dtype``."""
+    invstd = (1.0 / np.sqrt(running_var + eps)).astype(dtype)
+    scale = invstd * weight if weight is not None else invstd
+    shift = -running_mean * scale
+    if bias is not None:
+        shift += bias
+    return invstd, scale, shift
+
+
 class BatchNorm(Function):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel.
 
@@ -109,11 +120,7 @@ class BatchNorm(Function):
     def _normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps):
         """Eval: one affine map per channel, ``x * scale + shift`` (as torch's CPU kernel folds it),
         in one numba pass into a fresh output for float32/float64 (NumPy's two passes: twice the time)."""
-        invstd = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
-        scale = invstd * weight if weight is not None else invstd
-        shift = -running_mean * scale
-        if bias is not None:
-            shift += bias
+        invstd, scale, shift = eval_affine(running_mean, running_var, weight, bias, eps, x.dtype)
         if x.dtype in _KERNEL_FLOATS:
             flat = np.ascontiguousarray(flat)
             out = np.empty_like(flat)

@@ -5,6 +5,7 @@ hand the weights to ``_resnet``. Attribute names, state_dict keys, printing and 
 are torchvision's, so its checkpoints load unchanged.
 """
 from ... import flatten, nn
+from ...nn.inference_fusion import conv_bn, downsample
 from ._api import WeightsEnum, builder
 from ._utils import _ovewrite_named_param, build, imagenet_weights
 
@@ -45,11 +46,9 @@ class BasicBlock(nn.Module):
         self.stride = stride
 
     def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        identity = x if self.downsample is None else self.downsample(x)
-        out += identity
-        return self.relu(out)
+        out = conv_bn(x, self.conv1, self.bn1, self.relu)
+        identity = x if self.downsample is None else downsample(x, self.downsample)
+        return conv_bn(out, self.conv2, self.bn2, self.relu, residual=identity)
 
 
 class Bottleneck(nn.Module):
@@ -73,12 +72,10 @@ class Bottleneck(nn.Module):
         self.stride = stride
 
     def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        identity = x if self.downsample is None else self.downsample(x)
-        out += identity
-        return self.relu(out)
+        out = conv_bn(x, self.conv1, self.bn1, self.relu)
+        out = conv_bn(out, self.conv2, self.bn2, self.relu)
+        identity = x if self.downsample is None else downsample(x, self.downsample)
+        return conv_bn(out, self.conv3, self.bn3, self.relu, residual=identity)
 
 
 class ResNet(nn.Module):
@@ -151,7 +148,7 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.maxpool(conv_bn(x, self.conv1, self.bn1, self.relu))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = flatten(self.avgpool(x), 1)
         return self.fc(x)

@@ -1,0 +1,116 @@
+"""conv -> BatchNorm [-> + residual] [-> ReLU] fused in inference (nn/inference_fusion.py): the
+same values as the modules one by one, bit for bit, and the modules' own path whenever fusing
+would change what a user sees (training, gradients, hooks, replaced modules)."""
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+import minitorch_cv
+from minitorch_cv import nn
+from minitorch_cv.nn import inference_fusion
+from minitorch_cv.vision import models
+
+
+def _randomize_batch_norms(model, seed):
+    """Running statistics and affine parameters away from their defaults, so the fused map is not the identity."""
+    rng = np.random.default_rng(seed)
+    with minitorch_cv.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                count = module.num_features
+                module.running_mean.copy_(minitorch_cv.tensor(rng.standard_normal(count) * 0.2, dtype=minitorch_cv.float32))
+                module.running_var.copy_(minitorch_cv.tensor(rng.uniform(0.5, 2.0, count), dtype=minitorch_cv.float32))
+                module.weight.copy_(minitorch_cv.tensor(rng.uniform(0.5, 1.5, count), dtype=minitorch_cv.float32))
+                module.bias.copy_(minitorch_cv.tensor(rng.standard_normal(count) * 0.2, dtype=minitorch_cv.float32))
+    return model
+
+
+def _unfused(model, x, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(inference_fusion, "_fusable", lambda *args: False)
+        with minitorch_cv.no_grad():
+            return model(x).numpy()
+
+
+@pytest.mark.parametrize("arch, size", [("resnet18", 40), ("resnet50", 64), ("resnext50_32x4d", 32)])
+def test_fused_inference_is_bit_identical_to_the_modules(arch, size, monkeypatch):
+    minitorch_cv.manual_seed(0)
+    model = _randomize_batch_norms(getattr(models, arch)(), seed=1).eval()
+    x = minitorch_cv.tensor(np.random.default_rng(2).standard_normal((3, 3, size, size)), dtype=minitorch_cv.float32)
+    calls = []
+    original = inference_fusion.conv2d_inference
+    monkeypatch.setattr(inference_fusion, "conv2d_inference", lambda *a: calls.append(1) or original(*a))
+    with minitorch_cv.no_grad():
+        fused = model(x).numpy()
+    assert len(calls) == sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    np.testing.assert_array_equal(fused, _unfused(model, x, monkeypatch))
+
+
+def test_fused_inference_matches_torchvision_with_its_weights(tmp_path):
+    """torchvision's ResNet-18 with random weights and statistics, saved and loaded: eval outputs agree."""
+    torch.manual_seed(3)
+    theirs = torchvision.models.resnet18()
+    with torch.no_grad():
+        for module in theirs.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.normal_(0, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+    theirs.eval()
+    torch.save(theirs.state_dict(), tmp_path / "resnet18.pth")
+    ours = models.resnet18()
+    ours.load_state_dict(minitorch_cv.load(tmp_path / "resnet18.pth"))
+    ours.eval()
+    x = np.random.default_rng(4).standard_normal((2, 3, 64, 64)).astype(np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x)).numpy()
+    with minitorch_cv.no_grad():
+        got = ours(minitorch_cv.tensor(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def _count_fused(monkeypatch):
+    calls = []
+    original = inference_fusion.conv2d_inference
+    monkeypatch.setattr(inference_fusion, "conv2d_inference", lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
+def test_training_and_recorded_gradients_take_the_modules(monkeypatch):
+    minitorch_cv.manual_seed(0)
+    model = models.resnet18()
+    x = minitorch_cv.randn(2, 3, 32, 32)
+    calls = _count_fused(monkeypatch)
+    model.train()
+    model(x).sum().backward()
+    model.eval()
+    out = model(x)
+    assert out.grad_fn is not None and calls == []
+    out.sum().backward()
+    assert model.conv1.weight.grad is not None
+    with minitorch_cv.no_grad():
+        model(x)
+    assert calls
+
+
+def test_hooks_and_replaced_modules_take_the_modules(monkeypatch):
+    minitorch_cv.manual_seed(0)
+    model = _randomize_batch_norms(models.resnet18(), seed=5).eval()
+    x = minitorch_cv.randn(2, 3, 32, 32)
+    seen = []
+    handle = model.layer1[0].bn2.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    with minitorch_cv.no_grad():
+        hooked = model(x).numpy()
+    assert seen == [(2, 64, 8, 8)]
+    handle.remove()
+    np.testing.assert_array_equal(hooked, _unfused(model, x, monkeypatch))
+    model.layer2[0].bn1 = nn.Identity()
+    with minitorch_cv.no_grad():
+        surgery = model(x).numpy()
+    np.testing.assert_array_equal(surgery, _unfused(model, x, monkeypatch))
+
+
+def test_wrong_input_gets_the_convolutions_own_error():
+    model = models.resnet18().eval()
+    with minitorch_cv.no_grad(), pytest.raises(RuntimeError, match="expected input"):
+        model(minitorch_cv.randn(1, 4, 32, 32))
