@@ -57,6 +57,28 @@ def test_sgd_matches_torch_for_20_steps(config):
     assert all(p.dtype is minitorch_cv.float32 for p in ours)
 
 
+@pytest.mark.parametrize("config", list(CONFIGS), ids=list(CONFIGS))
+def test_sgd_one_pass_kernel_equals_the_numpy_form_bit_for_bit(config, monkeypatch):
+    """kernels/sgd.py against the NumPy update it replaces, on a parameter large enough to be
+    split over the worker threads and on a small one."""
+    from minitorch_cv.optim import sgd
+    results = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(sgd, "_KERNEL_FLOATS", ())
+        rng = np.random.default_rng(7)
+        params = [nn.Parameter(minitorch_cv.tensor(rng.standard_normal(size).astype(np.float32)))
+                  for size in (300_001, 7)]
+        optimizer = optim.SGD(params, **CONFIGS[config])
+        for _ in range(4):
+            for p in params:
+                p.grad = minitorch_cv.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+            optimizer.step()
+        results.append([p.detach().numpy().copy() for p in params])
+    for fused, plain in zip(*results):
+        np.testing.assert_array_equal(fused, plain)
+
+
 def test_sgd_float64_matches_torch():
     ours, theirs = _twins(dtype=np.float64)
     kwargs = CONFIGS["nesterov_weight_decay_maximize"]

@@ -65,7 +65,8 @@ class Conv2d(Function):
         if conv_dense.applies(x.shape, weight.shape, groups):
             ctx.dense = (height, width, kernel_h, kernel_w, *stride, padding[0], padding[2], *dilation, out_h, out_w)
             ctx.save_for_backward(x, weight)
-            return conv_dense.forward(x, weight, bias, ctx.dense, epilogue)
+            out, ctx.dense_matrix = conv_dense.forward(x, weight, bias, ctx.dense, epilogue)
+            return out
         if conv_winograd.applies(x.shape, weight.shape, stride, dilation, groups, out_h, out_w):
             out, ctx.winograd = conv_winograd.forward(x, weight, bias, padding, out_h, out_w, epilogue)
             ctx.save_for_backward(x)
@@ -129,7 +130,7 @@ class Conv2d(Function):
             return conv_1x1.backward(x, weight, ctx.one_by_one, grad, *ctx.needs_input_grad)
         if ctx.dense is not None:
             x, weight = ctx.saved_arrays
-            return conv_dense.backward(x, weight, ctx.dense, grad, *ctx.needs_input_grad)
+            return conv_dense.backward(x, weight, ctx.dense_matrix, ctx.dense, grad, *ctx.needs_input_grad)
         if ctx.winograd is not None:
             x, = ctx.saved_arrays
             return conv_winograd.backward(ctx.winograd, x, ctx.weight_shape, np.ascontiguousarray(grad),

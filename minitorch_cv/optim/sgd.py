@@ -1,6 +1,8 @@
 """Stochastic gradient descent with torch.optim.SGD's exact update rule."""
 import numpy as np
 
+from ..kernels.sgd import sgd_step
+from ..ops.elementwise import over_ranges
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -40,6 +42,9 @@ class SGD(Optimizer):
     def _update(self, param, group):
         p = param._data
         grad = param.grad._data.astype(p.dtype, copy=False)
+        if p.dtype in _KERNEL_FLOATS and p.flags.c_contiguous and grad.flags.c_contiguous:
+            self._fused_update(param, p, grad, group)
+            return
         momentum, weight_decay = group["momentum"], group["weight_decay"]
         if group["maximize"]:
             grad = -grad
@@ -57,3 +62,23 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * grad
             grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
         p -= group["lr"] * grad
+
+    def _fused_update(self, param, p, grad, group):
+        """The update above in one numba pass (``kernels/sgd.py``), split over the worker threads
+        for large parameters; float32/float64 contiguous parameters."""
+        scalar = p.dtype.type
+        buf, first = None, False
+        if group["momentum"] != 0:
+            state = self.state[param]
+            if state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = Tensor._wrap(np.empty_like(p))
+                first = True
+            buf = state["momentum_buffer"]._data.reshape(-1)
+        flat_p, flat_grad = p.reshape(-1), grad.reshape(-1)
+        settings = (scalar(group["lr"]), scalar(group["momentum"]), scalar(1 - group["dampening"]),
+                    scalar(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"]), first)
+        over_ranges(p.size, lambda a, b: sgd_step(flat_p[a:b], flat_grad[a:b], None if buf is None else buf[a:b],
+                                                  *settings))
+
+
+_KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
