@@ -19,8 +19,8 @@ from .tiles import items_per_tile, run_tiles, sum_shares
 
 STACKED_MAX_PIXELS = 64
 """Up to this many pixels per image, the weight gradient multiplies a whole tile at once: per
-image, a product with K = pixels is mostly the += of an [O, C] matrix. Measured at one thread,
-256->512 at 1x1 (64 images): 10.5 -> 0.3 ms; 512->2048 at 7x7 (4 images): 6.8 -> 2.7 ms; at 14x14
+image, a product with K = pixels is mostly the += of an [O, C] matrix. Measured on the products
+alone (NumPy, OpenBLAS's 2 threads), 256->512 at 1x1 (64 images): 10.5 -> 0.3 ms; 512->2048 at 7x7 (4 images): 6.8 -> 2.7 ms; at 14x14
 and up the copies cost about what they save."""
 
 
