@@ -114,3 +114,53 @@ def test_wrong_input_gets_the_convolutions_own_error():
     model = models.resnet18().eval()
     with minitorch_cv.no_grad(), pytest.raises(RuntimeError, match="expected input"):
         model(minitorch_cv.randn(1, 4, 32, 32))
+
+
+EPILOGUE_PATHS = {
+    # name: (input shape, weight shape, stride, padding, groups)
+    "1x1": ((2, 8, 5, 5), (6, 8, 1, 1), 1, 0, 1),
+    "1x1 strided": ((2, 8, 6, 6), (6, 8, 1, 1), 2, 0, 1),
+    "dense": ((3, 8, 2, 2), (5, 8, 3, 3), 1, 1, 1),
+    "winograd": ((4, 16, 16, 16), (16, 16, 3, 3), 1, 1, 1),
+    "im2col per image": ((2, 3, 32, 32), (8, 3, 7, 7), 1, 3, 1),
+    "im2col transposed": ((2, 32, 16, 16), (8, 32, 3, 3), 2, 1, 1),
+    "im2col": ((2, 4, 8, 8), (6, 4, 3, 3), 1, 1, 1),
+    "im2col grouped": ((2, 4, 8, 8), (6, 2, 3, 3), 1, 1, 2),
+}
+
+
+@pytest.mark.parametrize("path", list(EPILOGUE_PATHS))
+@pytest.mark.parametrize("residual, relu", [(False, False), (False, True), (True, True)])
+def test_epilogue_on_every_convolution_path_is_the_separate_ops(path, residual, relu):
+    """conv2d_inference with an Epilogue equals conv2d, then x * scale + shift, + residual and
+    ReLU done one after another in NumPy, bit for bit, on each of conv2d's paths."""
+    from minitorch_cv.ops.conv import conv2d, conv2d_inference
+    from minitorch_cv.ops.conv_epilogue import Epilogue
+    shape, weight_shape, stride, padding, groups = EPILOGUE_PATHS[path]
+    rng = np.random.default_rng(6)
+    x = minitorch_cv.tensor(rng.standard_normal(shape), dtype=minitorch_cv.float32)
+    w = minitorch_cv.tensor(rng.standard_normal(weight_shape) * 0.3, dtype=minitorch_cv.float32)
+    b = minitorch_cv.tensor(rng.standard_normal(weight_shape[0]), dtype=minitorch_cv.float32)
+    settings = (stride, padding, 1, groups)
+    plain = conv2d(x, w, b, *settings).numpy()
+    scale = rng.uniform(0.5, 1.5, weight_shape[0]).astype(np.float32)
+    shift = rng.standard_normal(weight_shape[0]).astype(np.float32)
+    extra = rng.standard_normal(plain.shape).astype(np.float32) if residual else None
+    expected = plain * scale[:, None, None] + shift[:, None, None]
+    if residual:
+        expected = expected + extra
+    if relu:
+        expected = np.where(expected < 0, np.float32(0), expected)
+    fused = conv2d_inference(x, w, b, *settings, Epilogue(scale, shift, extra, relu)).numpy()
+    np.testing.assert_array_equal(fused, expected)
+    assert _takes(path, shape, weight_shape, stride, groups, plain.shape[2:])
+
+
+def _takes(path, shape, weight_shape, stride, groups, out_size):
+    """Whether the case still reaches the path it is named after (the thresholds may move)."""
+    from minitorch_cv.ops import conv_1x1, conv_dense, conv_winograd
+    special = {"1x1": conv_1x1.applies(weight_shape, (0, 0, 0, 0), (1, 1), groups),
+               "dense": conv_dense.applies(shape, weight_shape, groups),
+               "winograd": conv_winograd.applies(shape, weight_shape, (stride, stride), (1, 1), groups, *out_size)}
+    name = path.split()[0]
+    return special[name] if name in special else not any(special.values())
