@@ -1,6 +1,7 @@
-"""conv -> BatchNorm [-> + residual] [-> ReLU] fused in inference (nn/inference_fusion.py): the
-same values as the modules one by one, bit for bit, and the modules' own path whenever fusing
-would change what a user sees (training, gradients, hooks, replaced modules)."""
+"""conv -> BatchNorm [-> + residual] [-> ReLU] fused (nn/inference_fusion.py): in inference, and
+BatchNorm + residual + ReLU in training; the same values, gradients and buffers as the modules
+one by one, bit for bit, and the modules' own path whenever fusing would change what a user sees
+(hooks, replaced modules, recorded gradients in eval)."""
 import numpy as np
 import pytest
 import torch
@@ -8,6 +9,7 @@ import torchvision
 
 import minitorch_cv
 from minitorch_cv import nn
+from minitorch_cv.models.cifar_resnet import cifar_resnet20
 from minitorch_cv.nn import inference_fusion
 from minitorch_cv.vision import models
 
@@ -76,13 +78,68 @@ def _count_fused(monkeypatch):
     return calls
 
 
-def test_training_and_recorded_gradients_take_the_modules(monkeypatch):
+def _training_step(build, fused, monkeypatch, momentum=0.1):
+    """Output, parameter gradients and buffers after two training steps' forward and backward."""
+    minitorch_cv.manual_seed(0)
+    model = build()
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.momentum = momentum
+    model.train()
+    rng = np.random.default_rng(8)
+    with monkeypatch.context() as patch:
+        if not fused:
+            patch.setattr(inference_fusion, "_trainable", lambda *args: False)
+        for _ in range(2):
+            out = model(minitorch_cv.tensor(rng.standard_normal((4, 3, 32, 32)), dtype=minitorch_cv.float32))
+            (out * out).sum().backward()
+    return ([out.detach().numpy()] + [p.grad.numpy() for p in model.parameters()]
+            + [b.numpy() for b in model.buffers()])
+
+
+@pytest.mark.parametrize("build, momentum", [(lambda: models.resnet18(num_classes=10), 0.1),
+                                             (cifar_resnet20, 0.1), (cifar_resnet20, None)],
+                         ids=["resnet18", "resnet20", "resnet20-cumulative"])
+def test_fused_training_is_bit_identical_to_the_modules(build, momentum, monkeypatch):
+    """BatchNormAddReLU in training: outputs, every gradient, running statistics and batch counts."""
+    calls = []
+    original = inference_fusion.BatchNormAddReLU.apply
+    monkeypatch.setattr(inference_fusion.BatchNormAddReLU, "apply",
+                        staticmethod(lambda *a, **k: calls.append(1) or original(*a, **k)))
+    fused = _training_step(build, True, monkeypatch, momentum)
+    assert calls
+    block_output = inference_fusion.conv_bn(minitorch_cv.randn(2, 3, 8, 8), nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), True)
+    assert block_output.grad_fn.name() == "ReluBackward0"
+    for ours, plain in zip(fused, _training_step(build, False, monkeypatch, momentum), strict=True):
+        np.testing.assert_array_equal(ours, plain)
+
+
+def test_cifar_resnet_inference_is_fused_and_bit_identical(monkeypatch):
+    minitorch_cv.manual_seed(0)
+    model = _randomize_batch_norms(cifar_resnet20(), seed=9).eval()
+    x = minitorch_cv.tensor(np.random.default_rng(10).standard_normal((3, 3, 32, 32)), dtype=minitorch_cv.float32)
+    calls = _count_fused(monkeypatch)
+    with minitorch_cv.no_grad():
+        fused = model(x).numpy()
+    assert len(calls) == 19
+    np.testing.assert_array_equal(fused, _unfused(model, x, monkeypatch))
+
+
+def test_hooked_batch_norm_in_training_takes_the_modules():
+    minitorch_cv.manual_seed(0)
+    model = cifar_resnet20().train()
+    seen = []
+    model.layer2[1].bn1.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    model(minitorch_cv.randn(2, 3, 32, 32)).sum().backward()
+    assert seen == [(2, 32, 16, 16)]
+    assert model.layer2[1].bn1.weight.grad is not None
+
+
+def test_recorded_gradients_in_eval_take_the_modules(monkeypatch):
     minitorch_cv.manual_seed(0)
     model = models.resnet18()
     x = minitorch_cv.randn(2, 3, 32, 32)
     calls = _count_fused(monkeypatch)
-    model.train()
-    model(x).sum().backward()
     model.eval()
     out = model(x)
     assert out.grad_fn is not None and calls == []

@@ -37,22 +37,28 @@ def _centred_square_sum(x, c, centre):
 
 
 @summing_kernel
-def _grad_sums(x, grad, c, centre):
-    """Over channel c: the sum of the gradient and of the gradient times (x - centre)."""
+def _grad_sums(x, grad, out, c, centre):
+    """Over channel c: the sum of the gradient and of the gradient times (x - centre); where
+    ``out`` is given, the gradient counts as 0 where ``out <= 0`` (a fused ReLU's mask, as
+    ``activation.grad_above``: NaN passes)."""
     total, dot = 0.0, 0.0
     for n in range(x.shape[0]):
         for l in range(x.shape[2]):
             g = np.float64(grad[n, c, l])
+            if out is not None:
+                g = 0.0 if out[n, c, l] <= 0 else g
             total += g
             dot += g * (np.float64(x[n, c, l]) - centre)
     return total, dot
 
 
 @kernel
-def train_forward(x, c0, c1, weight, bias, eps, out, mean, invstd, batch_mean, batch_var):
+def train_forward(x, c0, c1, weight, bias, eps, out, mean, invstd, batch_mean, batch_var, residual, relu):
     """Per channel: the batch mean and biased variance (float64, into ``batch_mean``, ``batch_var``),
     ``mean`` and ``invstd`` = 1/sqrt(var + eps) in the data's dtype, and
-    out = (x - mean) * (invstd * weight) + bias. ``out`` may not be ``x``."""
+    out = (x - mean) * (invstd * weight) + bias, then + residual (unless None), then ReLU if
+    ``relu`` (a ResNet block's BatchNorm, sum and ReLU in one pass; the same roundings as the
+    separate ops). ``out`` may not be ``x``."""
     count = x.shape[0] * x.shape[2]
     for c in range(c0, c1):
         m = _sum(x, c) / count
@@ -62,26 +68,42 @@ def train_forward(x, c0, c1, weight, bias, eps, out, mean, invstd, batch_mean, b
         centre, scale, shift = mean[c], invstd[c] * weight[c], bias[c]
         for n in range(x.shape[0]):
             for l in range(x.shape[2]):
-                out[n, c, l] = (x[n, c, l] - centre) * scale + shift
+                v = (x[n, c, l] - centre) * scale + shift
+                if residual is not None:
+                    v = v + residual[n, c, l]
+                if relu:
+                    v = 0 if v < 0 else v
+                out[n, c, l] = v
 
 
 @kernel
-def train_backward(x, grad, c0, c1, mean, invstd, weight, count, grad_sum, grad_dot_xhat, grad_x):
+def train_backward(x, grad, out, c0, c1, mean, invstd, weight, count, grad_sum, grad_dot_xhat, grad_x,
+                   grad_residual):
     """Per channel: ``grad_sum`` = sum of the gradient and ``grad_dot_xhat`` = its dot product
     with x-hat (summed in float64, stored in the data's dtype), and, unless ``grad_x`` is None,
     dL/dx when the statistics came from the batch:
     (grad - mean_grad - x-hat * mean_grad_dot_xhat) * invstd * weight. ``count`` = N * L, as a
-    scalar of the data's dtype, so that the means stay in it."""
+    scalar of the data's dtype, so that the means stay in it. With ``out`` (the output of a
+    fused ReLU, else None), the gradient is first zeroed where ``out <= 0``, as ReLU's backward
+    does; ``grad_residual`` (unless None) receives that masked gradient."""
+    zero = count - count    # 0 in the data's dtype, so a masked gradient stays in it
     for c in range(c0, c1):
         centre, r = mean[c], invstd[c]
-        total, dot = _grad_sums(x, grad, c, np.float64(centre))
+        total, dot = _grad_sums(x, grad, out, c, np.float64(centre))
         grad_sum[c], grad_dot_xhat[c] = total, dot * r
+        if grad_residual is not None:
+            for n in range(x.shape[0]):
+                for l in range(x.shape[2]):
+                    grad_residual[n, c, l] = 0 if out[n, c, l] <= 0 else grad[n, c, l]
         if grad_x is None:
             continue
         mean_grad, mean_grad_dot_xhat, scale = grad_sum[c] / count, grad_dot_xhat[c] / count, r * weight[c]
         for n in range(x.shape[0]):
             for l in range(x.shape[2]):
-                grad_x[n, c, l] = (grad[n, c, l] - mean_grad - (x[n, c, l] - centre) * r * mean_grad_dot_xhat) * scale
+                g = grad[n, c, l]
+                if out is not None:
+                    g = zero if out[n, c, l] <= 0 else g
+                grad_x[n, c, l] = (g - mean_grad - (x[n, c, l] - centre) * r * mean_grad_dot_xhat) * scale
 
 
 @kernel

@@ -104,17 +104,7 @@ class BatchNorm(Function):
         ctx.training = training
         if not training:
             return BatchNorm._normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps)
-        dtype = _compute_dtype(x.dtype)
-        flat = np.ascontiguousarray(flat, dtype=dtype)
-        weight = np.ones(c, dtype) if weight is None else weight.astype(dtype, copy=False)
-        shift = np.zeros(c, dtype) if bias is None else bias.astype(dtype, copy=False)
-        out, mean, invstd = np.empty_like(flat), np.empty(c, dtype), np.empty(c, dtype)
-        batch_mean, batch_var = np.empty(c), np.empty(c)
-        _over_channels(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
-                                                       batch_mean, batch_var))
-        update_running_stats(running_mean, running_var, batch_mean, batch_var, n * flat.shape[2], momentum)
-        ctx.save_for_backward(x, weight, mean, invstd)
-        return out.reshape(x.shape).astype(x.dtype, copy=False)
+        return _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps)
 
     @staticmethod
     def _normalize_with_buffers(ctx, x, flat, weight, bias, running_mean, running_var, eps):
@@ -151,23 +141,72 @@ class BatchNorm(Function):
 
     @staticmethod
     def _backward_through_batch_stats(ctx, grad):
-        """Training: the per-channel sums of the gradient and of its product with x-hat, then
-        dL/dx with the batch statistics' share (``input_grad_through_batch_stats``'s formula)."""
-        x, weight, mean, invstd = ctx.saved_arrays
-        n, c = x.shape[0], x.shape[1]
-        dtype = invstd.dtype
-        flat = np.ascontiguousarray(x.reshape(n, c, -1), dtype=dtype)
-        g = np.ascontiguousarray(grad.reshape(flat.shape), dtype=dtype)
-        grad_sum, grad_dot_xhat = np.empty(c, dtype), np.empty(c, dtype)
-        grad_x = np.empty_like(flat) if ctx.needs_input_grad[0] else None
-        count = dtype.type(n * flat.shape[2])
-        _over_channels(c, lambda c0, c1: train_backward(flat, g, c0, c1, mean, invstd, weight, count,
-                                                        grad_sum, grad_dot_xhat, grad_x))
-        if grad_x is not None:
-            grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)
-        grad_weight = grad_dot_xhat.astype(x.dtype) if ctx.needs_input_grad[1] else None
-        grad_bias = grad_sum.astype(x.dtype) if ctx.needs_input_grad[2] else None
-        return grad_x, grad_weight, grad_bias
+        return _train_backward(ctx, grad)[:3]
+
+
+class BatchNormAddReLU(Function):
+    """Training: ``relu(batch_norm(x) + residual)``, or ``relu(batch_norm(x))`` with ``residual``
+    None, as one op: the sum and the ReLU ride along the BatchNorm kernels' passes (the output
+    write, the gradient's sums), so neither makes a pass of its own. The same values and
+    gradients as the three ops, bit for bit (``nn/inference_fusion.py`` decides when to use it).
+    Its output prints the grad_fn of the last of them, ReLU's."""
+
+    backward_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, residual, running_mean, running_var, momentum=0.1, eps=1e-5):
+        ctx.has_residual = residual is not None
+        return _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, residual, relu=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _train_backward(ctx, grad)
+
+
+def _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, residual=None, relu=False):
+    """Batch statistics, the output (+ residual, ReLU) and the running-buffer update of a training
+    BatchNorm, in one kernel over channel ranges; saves what ``_train_backward`` reads."""
+    n, c = x.shape[0], x.shape[1]
+    dtype = _compute_dtype(x.dtype)
+    flat = np.ascontiguousarray(x.reshape(n, c, -1), dtype=dtype)
+    weight = np.ones(c, dtype) if weight is None else weight.astype(dtype, copy=False)
+    shift = np.zeros(c, dtype) if bias is None else bias.astype(dtype, copy=False)
+    if residual is not None:
+        residual = np.ascontiguousarray(residual.reshape(flat.shape), dtype=dtype)
+    out, mean, invstd = np.empty_like(flat), np.empty(c, dtype), np.empty(c, dtype)
+    batch_mean, batch_var = np.empty(c), np.empty(c)
+    _over_channels(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
+                                                   batch_mean, batch_var, residual, relu))
+    update_running_stats(running_mean, running_var, batch_mean, batch_var, n * flat.shape[2], momentum)
+    out = out.reshape(x.shape).astype(x.dtype, copy=False)
+    ctx.save_for_backward(x, weight, mean, invstd, out if relu else None)
+    return out
+
+
+def _train_backward(ctx, grad):
+    """(grad_x, grad_weight, grad_bias, grad_residual) of ``_train_forward``: the per-channel sums
+    of the gradient (masked by the ReLU where fused) and of its product with x-hat, then dL/dx
+    with the batch statistics' share (``input_grad_through_batch_stats``'s formula)."""
+    x, weight, mean, invstd, out = ctx.saved_arrays
+    n, c = x.shape[0], x.shape[1]
+    dtype = invstd.dtype
+    flat = np.ascontiguousarray(x.reshape(n, c, -1), dtype=dtype)
+    g = np.ascontiguousarray(grad.reshape(flat.shape), dtype=dtype)
+    relu_out = None if out is None else np.ascontiguousarray(out.reshape(flat.shape), dtype=dtype)
+    grad_sum, grad_dot_xhat = np.empty(c, dtype), np.empty(c, dtype)
+    grad_x = np.empty_like(flat) if ctx.needs_input_grad[0] else None
+    needs_residual = len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]
+    grad_residual = np.empty_like(flat) if needs_residual else None
+    count = dtype.type(n * flat.shape[2])
+    _over_channels(c, lambda c0, c1: train_backward(flat, g, relu_out, c0, c1, mean, invstd, weight, count,
+                                                    grad_sum, grad_dot_xhat, grad_x, grad_residual))
+    if grad_x is not None:
+        grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)
+    if grad_residual is not None:
+        grad_residual = grad_residual.reshape(x.shape).astype(x.dtype, copy=False)
+    grad_weight = grad_dot_xhat.astype(x.dtype) if ctx.needs_input_grad[1] else None
+    grad_bias = grad_sum.astype(x.dtype) if ctx.needs_input_grad[2] else None
+    return grad_x, grad_weight, grad_bias, grad_residual
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
