@@ -68,12 +68,7 @@ def train_forward(x, c0, c1, weight, bias, eps, out, mean, invstd, batch_mean, b
         centre, scale, shift = mean[c], invstd[c] * weight[c], bias[c]
         for n in range(x.shape[0]):
             for l in range(x.shape[2]):
-                v = (x[n, c, l] - centre) * scale + shift
-                if residual is not None:
-                    v = v + residual[n, c, l]
-                if relu:
-                    v = 0 if v < 0 else v
-                out[n, c, l] = v
+                _store_add_relu(out, n, c, l, (x[n, c, l] - centre) * scale + shift, residual, relu)
 
 
 @kernel
@@ -115,12 +110,20 @@ def normalize_add_relu(x, scale, shift, residual, relu):
         for c in range(x.shape[1]):
             a, b = scale[c], shift[c]
             for l in range(x.shape[2]):
-                v = x[n, c, l] * a + b
-                if residual is not None:
-                    v = v + residual[n, c, l]
-                if relu:
-                    v = 0 if v < 0 else v
-                x[n, c, l] = v
+                _store_add_relu(x, n, c, l, x[n, c, l] * a + b, residual, relu)
+
+
+@kernel
+def _store_add_relu(out, n, c, l, v, residual, relu):
+    """``out[n, c, l]`` = ``v + residual[n, c, l]`` (unless ``residual`` is None), then 0 where
+    that is below 0 if ``relu``: NumPy's add and ReLU's kernel, one element at a time, with ``v``
+    kept in the data's dtype."""
+    if residual is not None:
+        v = v + residual[n, c, l]
+    if relu and v < 0:
+        out[n, c, l] = 0
+    else:
+        out[n, c, l] = v
 
 
 @kernel

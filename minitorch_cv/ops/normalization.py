@@ -124,7 +124,7 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.training:
-            return BatchNorm._backward_through_batch_stats(ctx, grad)
+            return _train_backward(ctx, grad)[:3]
         x, weight, running_mean, invstd = ctx.saved_arrays
         n, c = x.shape[0], x.shape[1]
         g = grad.reshape(n, c, -1)
@@ -139,10 +139,6 @@ class BatchNorm(Function):
         grad_bias = g.sum(axis=(0, 2)) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
-    @staticmethod
-    def _backward_through_batch_stats(ctx, grad):
-        return _train_backward(ctx, grad)[:3]
-
 
 class BatchNormAddReLU(Function):
     """Training: ``relu(batch_norm(x) + residual)``, or ``relu(batch_norm(x))`` with ``residual``
@@ -155,7 +151,6 @@ class BatchNormAddReLU(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, residual, running_mean, running_var, momentum=0.1, eps=1e-5):
-        ctx.has_residual = residual is not None
         return _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, residual, relu=True)
 
     @staticmethod
