@@ -176,9 +176,10 @@ def test_gradcheck_3x3_float64():
 
 @pytest.mark.parametrize("channels, size, batch, padding, expected", [
     (32, 8, 16, 1, True),       # 64 tiles of 4x4 outputs
+    (32, 8, 8, 1, True),        # 32 tiles
     (16, 8, 16, 1, True),       # 16 channels
     (8, 8, 16, 1, False),       # too few channels
-    (32, 8, 15, 1, False),      # too few tiles
+    (32, 8, 7, 1, False),       # too few tiles (28)
     (32, 7, 32, 1, True),       # 7x7 outputs on 8x8 of tiles: 1.31x the area
     (32, 6, 32, 1, False),      # 6x6 outputs on 8x8 of tiles: 1.78x the area
     (32, 10, 16, 0, True),      # 8x8 outputs

