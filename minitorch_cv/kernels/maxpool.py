@@ -86,25 +86,44 @@ def max_pool2d_direct(x, out, indices, kernel_h, kernel_w, stride_h, stride_w, p
                       dilation_h, dilation_w, empty_value):
     """``max_pool2d_forward`` window by window, for narrow planes: there the separable passes
     run loops a few elements long, and visiting each window whole is faster. Same arguments,
-    same scan order, so the same values, ties, NaNs and indices."""
+    same scan order, so the same values, ties, NaNs and indices. The windows' bounds are the
+    same in every plane: computed once; the scan steps through the window with while loops (a
+    ``range`` with a step divides to count its steps, per window row: that cost more than the
+    nine comparisons) and keeps its maximum with selects, not branches.""" 
     planes, height, width = x.shape
     out_h, out_w = out.shape[1], out.shape[2]
+    row_first, row_stop = _window_bounds(out_h, height, kernel_h, stride_h, pad_h, dilation_h)
+    column_first, column_stop = _window_bounds(out_w, width, kernel_w, stride_w, pad_w, dilation_w)
     for p in range(planes):
         for oh in range(out_h):
-            ih_first = _first_inside(oh * stride_h - pad_h, dilation_h)
-            ih_stop = min(oh * stride_h - pad_h + (kernel_h - 1) * dilation_h + 1, height)
+            ih_first, ih_stop = row_first[oh], row_stop[oh]
             for ow in range(out_w):
-                iw_first = _first_inside(ow * stride_w - pad_w, dilation_w)
-                iw_stop = min(ow * stride_w - pad_w + (kernel_w - 1) * dilation_w + 1, width)
+                iw_first, iw_stop = column_first[ow], column_stop[ow]
                 best, best_index = empty_value, ih_first * width + iw_first
-                for ih in range(ih_first, ih_stop, dilation_h):
-                    for iw in range(iw_first, iw_stop, dilation_w):
+                ih = ih_first
+                while ih < ih_stop:
+                    iw = iw_first
+                    while iw < iw_stop:
                         value = x[p, ih, iw]
-                        if value > best or value != value:
-                            best, best_index = value, ih * width + iw
+                        take = (value > best) | (value != value)
+                        best = value if take else best
+                        best_index = ih * width + iw if take else best_index
+                        iw += dilation_w
+                    ih += dilation_h
                 out[p, oh, ow] = best
                 if indices is not None:
                     indices[p, oh, ow] = best_index
+
+
+@kernel
+def _window_bounds(count, size, kernel, stride, pad, dilation):
+    """Per output position along one axis: the first input position inside the input and the
+    stop of the window's range (as ``max_pool2d_direct`` scans it)."""
+    first, stop = np.empty(count, np.int64), np.empty(count, np.int64)
+    for o in range(count):
+        first[o] = _first_inside(o * stride - pad, dilation)
+        stop[o] = min(o * stride - pad + (kernel - 1) * dilation + 1, size)
+    return first, stop
 
 
 @kernel
