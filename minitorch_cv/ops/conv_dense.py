@@ -61,8 +61,16 @@ def _dense(weight, tap_of):
     out_channels, channels = weight.shape[:2]
     outputs, pixels = tap_of.shape
     dense = np.empty((out_channels, outputs, channels, pixels), weight.dtype)
-    dense_taps.spread(np.ascontiguousarray(weight).reshape(out_channels, channels, -1), tap_of, dense)
+    taps = np.ascontiguousarray(weight).reshape(out_channels, channels, -1)
+    _over_out_channels(out_channels, lambda first, last: dense_taps.spread(taps, tap_of, dense, first, last))
     return dense.reshape(out_channels * outputs, channels * pixels)
+
+
+def _over_out_channels(out_channels, work):
+    """``work(first, last)`` on ranges of output channels, one per worker thread (D's build and
+    fold: ResNet-18's 256-channel 2x2 layers at batch 128, 1.1 ms on one thread)."""
+    run_tiles(lambda ranges: [work(first, last) for first, last in ranges], out_channels,
+              -(-out_channels // get_num_threads()))
 
 
 def forward(x, weight, bias, geometry, epilogue=None):
@@ -102,8 +110,9 @@ def backward(x, weight, dense, geometry, grad, needs_x, needs_weight, needs_bias
     grad_weight = None
     if needs_weight:
         grad_weight = np.empty(weight.shape, grad.dtype)
-        dense_taps.fold(grad_dense.reshape(out_channels, outputs, channels, pixels), tap_of,
-                        grad_weight.reshape(out_channels, channels, -1))
+        blocks = grad_dense.reshape(out_channels, outputs, channels, pixels)
+        taps = grad_weight.reshape(out_channels, channels, -1)
+        _over_out_channels(out_channels, lambda first, last: dense_taps.fold(blocks, tap_of, taps, first, last))
     grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
     return None if grad_x is None else grad_x.reshape(x.shape), grad_weight, grad_bias
 
