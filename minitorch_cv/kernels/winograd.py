@@ -151,19 +151,27 @@ def nchw_to_padded_nhwc(x, xp, pad_top, pad_left):
     set), row by row, as ``padded_nhwc_to_nchw``: the destination row stays in L1 while each
     channel's input row is read contiguously. Measured for 128 images: 16 channels at 32x32 2.7 ms
     pixel by pixel, 1.5 row by row; 32 at 16x16 0.57 and 0.74; 64 at 8x8 0.24 and 0.39.
+    Row by row runs at flat unsigned offsets, not through a view per channel row (reference
+    counting): F(4x4,3x3)'s ``input_tiles`` at 16 channels, 32x32, 0.65 of the time.
+    The row's view is taken before the branch, though only the pixel path reads it: taken
+    inside that path, the small planes' kernels measured 1.1-1.3x slower (LLVM compiles the
+    loops differently), as they did with the two paths as separate functions.
     """
     batch, channels, height, width = x.shape
     rows = min(height, xp.shape[1] - pad_top)
     cols = min(width, xp.shape[2] - pad_left)
     row_by_row = height * width >= ALIASED_PLANE
+    flat_x, flat_xp = x.ravel(), xp.ravel()
+    C = _U(channels)
     for n in range(batch):
         for h in range(rows):
             target = xp[n, pad_top + h]
             if row_by_row:
+                first = _U(((n * xp.shape[1] + pad_top + h) * xp.shape[2] + pad_left) * channels)
                 for c in range(channels):
-                    row = x[n, c, h]
+                    source = _U(((n * channels + c) * height + h) * width)
                     for w in range(cols):
-                        target[pad_left + w, c] = row[w]
+                        flat_xp[first + _U(c) + _U(w) * C] = flat_x[source + _U(w)]
             else:
                 for w in range(cols):
                     pixel = target[pad_left + w]
@@ -179,15 +187,29 @@ def padded_nhwc_to_nchw(xp, bias, x, pad_top, pad_left):
     Row by row: each row of ``xp`` ([Wp, C], a few KB) stays in L1 while its channels are copied
     out one contiguous output row at a time. (Pixel by pixel instead writes C lines a plane
     apart, which for 32x32 float32 planes, 4 KB apart, all fall in one L1 set: measured 5x slower.)
+    From ALIASED_PLANE pixels at flat unsigned offsets, as ``nchw_to_padded_nhwc``
+    (``input_grad_tiles`` at 16 channels, 32x32: 0.67 of the time); smaller planes keep the
+    views, which measured faster there.
     """
     batch, channels, height, width = x.shape
     rows = min(height, xp.shape[1] - pad_top)
     cols = min(width, xp.shape[2] - pad_left)
     if rows < height or cols < width:
         x[:] = 0
+    row_by_row_flat = height * width >= ALIASED_PLANE
+    flat_x, flat_xp = x.ravel(), xp.ravel()
+    C = _U(channels)
     for n in range(batch):
         for h in range(rows):
             source = xp[n, pad_top + h]
+            if row_by_row_flat:
+                first = _U(((n * xp.shape[1] + pad_top + h) * xp.shape[2] + pad_left) * channels)
+                for c in range(channels):
+                    shift = bias[c]
+                    target = _U(((n * channels + c) * height + h) * width)
+                    for w in range(cols):
+                        flat_x[target + _U(w)] = flat_xp[first + _U(c) + _U(w) * C] + shift
+                continue
             for c in range(channels):
                 shift = bias[c]
                 row = x[n, c, h]
