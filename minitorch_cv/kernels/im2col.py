@@ -128,7 +128,7 @@ def im2col(x, cols, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
                         for ow in range(first):
                             image[row_start + ow] = 0
                         _gather(flat_cols, _U(image_start + row_start + first), flat_x, _U(plane_start + source),
-                                _U(stride_w), _U(max(0, end - first)))
+                                _U(stride_w), _U(end - first))
                         for ow in range(end, out_w):
                             image[row_start + ow] = 0
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..kernels import dense_taps
 from ..threads import get_num_threads
-from .tiles import run_tiles
+from .tiles import per_worker, run_tiles
 
 
 def applies(input_shape, weight_shape, groups):
@@ -62,15 +62,10 @@ def _dense(weight, tap_of):
     outputs, pixels = tap_of.shape
     dense = np.empty((out_channels, outputs, channels, pixels), weight.dtype)
     taps = np.ascontiguousarray(weight).reshape(out_channels, channels, -1)
-    _over_out_channels(out_channels, lambda first, last: dense_taps.spread(taps, tap_of, dense, first, last))
+    # Output channels over the threads, here and in the fold: ResNet-18's 256-channel 2x2
+    # layers at batch 128 took 0.6 (build) and 1.1 ms (fold) on one thread.
+    per_worker(out_channels, lambda first, last: dense_taps.spread(taps, tap_of, dense, first, last))
     return dense.reshape(out_channels * outputs, channels * pixels)
-
-
-def _over_out_channels(out_channels, work):
-    """``work(first, last)`` on ranges of output channels, one per worker thread (D's build and
-    fold: ResNet-18's 256-channel 2x2 layers at batch 128, 1.1 ms on one thread)."""
-    run_tiles(lambda ranges: [work(first, last) for first, last in ranges], out_channels,
-              -(-out_channels // get_num_threads()))
 
 
 def forward(x, weight, bias, geometry, epilogue=None):
@@ -112,7 +107,7 @@ def backward(x, weight, dense, geometry, grad, needs_x, needs_weight, needs_bias
         grad_weight = np.empty(weight.shape, grad.dtype)
         blocks = grad_dense.reshape(out_channels, outputs, channels, pixels)
         taps = grad_weight.reshape(out_channels, channels, -1)
-        _over_out_channels(out_channels, lambda first, last: dense_taps.fold(blocks, tap_of, taps, first, last))
+        per_worker(out_channels, lambda first, last: dense_taps.fold(blocks, tap_of, taps, first, last))
     grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
     return None if grad_x is None else grad_x.reshape(x.shape), grad_weight, grad_bias
 

@@ -20,9 +20,8 @@ float32 error against a float64 convolution, of the largest output: 5x5 4-7e-6, 
 import numpy as np
 
 from .. import backends
-from ..threads import get_num_threads
 from ..kernels import winograd, winograd3x3
-from .tiles import gemm_tile, items_per_tile, run_tiles, sum_shares
+from .tiles import gemm_tile, items_per_tile, per_worker, run_tiles, sum_shares
 
 SCHEMES = {5: winograd, 3: winograd3x3}
 """The kernel module for each square kernel size."""
@@ -118,8 +117,7 @@ def filter_transform(weight):
     if channels * out_channels < PARALLEL_FILTER_PAIRS:
         winograd.filter_transform_channels(weight, G, U, 0, channels)
     else:
-        run_tiles(lambda ranges: [winograd.filter_transform_channels(weight, G, U, *bounds) for bounds in ranges],
-                  channels, -(-channels // get_num_threads()))
+        per_worker(channels, lambda first, last: winograd.filter_transform_channels(weight, G, U, first, last))
     return U
 
 

@@ -8,9 +8,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import Function, tensor_type
 from ..kernels.activation import grad_above, grad_inside, relu
-from ..threads import get_num_threads
 from .promotion import binary, cast, checked_scalar, operand, promoted, quiet as _quiet
-from .tiles import run_tiles
+from .tiles import per_worker
 
 
 def unbroadcast(grad, shape):
@@ -284,8 +283,7 @@ def over_ranges(size, call):
     if size < PARALLEL_MIN_SIZE:
         call(0, size)
         return
-    run_tiles(lambda ranges: [call(start, stop) for start, stop in ranges], size,
-              -(-size // get_num_threads()))
+    per_worker(size, call)
 
 
 def masked_grad(values, grad, low, high=None):

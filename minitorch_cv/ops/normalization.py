@@ -17,19 +17,9 @@ import numpy as np
 from ..autograd.function import Function
 from ..kernels.batch_norm import normalize, train_backward, train_forward
 from ..tensor import Tensor
-from ..threads import get_num_threads
-from .tiles import run_tiles
+from .tiles import per_worker
 
 _KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _over_channels(channels, call):
-    """``call(c0, c1)`` on contiguous channel ranges, one share per worker thread (``ops/tiles.py``)."""
-    def work(tiles):
-        for c0, c1 in tiles:
-            call(c0, c1)
-
-    run_tiles(work, channels, max(1, -(-channels // get_num_threads())))
 
 
 def _compute_dtype(dtype):
@@ -114,7 +104,7 @@ class BatchNorm(Function):
         if x.dtype in _KERNEL_FLOATS:
             flat = np.ascontiguousarray(flat)
             out = np.empty_like(flat)
-            _over_channels(flat.shape[1], lambda c0, c1: normalize(flat, c0, c1, scale, shift, out))
+            per_worker(flat.shape[1], lambda c0, c1: normalize(flat, c0, c1, scale, shift, out))
         else:
             out = flat * _per_channel(scale)
             out += _per_channel(shift)
@@ -170,7 +160,7 @@ def _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, ep
         residual = np.ascontiguousarray(residual.reshape(flat.shape), dtype=dtype)
     out, mean, invstd = np.empty_like(flat), np.empty(c, dtype), np.empty(c, dtype)
     batch_mean, batch_var = np.empty(c), np.empty(c)
-    _over_channels(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
+    per_worker(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
                                                    batch_mean, batch_var, residual, relu))
     update_running_stats(running_mean, running_var, batch_mean, batch_var, n * flat.shape[2], momentum)
     out = out.reshape(x.shape).astype(x.dtype, copy=False)
@@ -193,7 +183,7 @@ def _train_backward(ctx, grad):
     needs_residual = len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]
     grad_residual = np.empty_like(flat) if needs_residual else None
     count = dtype.type(n * flat.shape[2])
-    _over_channels(c, lambda c0, c1: train_backward(flat, g, relu_out, c0, c1, mean, invstd, weight, count,
+    per_worker(c, lambda c0, c1: train_backward(flat, g, relu_out, c0, c1, mean, invstd, weight, count,
                                                     grad_sum, grad_dot_xhat, grad_x, grad_residual))
     if grad_x is not None:
         grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)

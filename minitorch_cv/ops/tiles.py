@@ -60,6 +60,13 @@ def run_tiles(work, count, per_tile):
         return [first] + [future.result() for future in others]
 
 
+def per_worker(count, call):
+    """``call(start, stop)`` on one contiguous range of ``range(count)`` per worker thread (inline
+    with one thread): for work split by channels or elements rather than by tiles of images."""
+    run_tiles(lambda ranges: [call(start, stop) for start, stop in ranges], count,
+              max(1, -(-count // get_num_threads())))
+
+
 def sum_shares(shares):
     """The workers' results (tuples of arrays or None) added position by position, in worker
     order: the same sum, bit for bit, on every run with the same thread count."""
