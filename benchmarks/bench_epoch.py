@@ -2,7 +2,10 @@
 
 It reuses ``examples/train_cifar.py``'s own machinery (``examples/cifar_training``): the same
 CIFAR10 dataset and DataLoader feed both backends, batch loading (and augmentation) is inside
-the timed epoch, and both start from the same weights and see the same batches. Two recipes:
+the timed epoch, and both start from the same weights and see the same batches. The backends
+run in one process, taking turns every BLOCK_BATCHES batches, so that the machine's drift over
+the minutes an epoch takes falls on both alike (run one after the other, the ratio carried it).
+Two recipes:
 
 - ``--model cifar10cnn`` (default): the tutorial's CNN, batch 64, SGD lr 0.01, momentum 0.9;
 - ``--model resnet20``: issue 16's ResNet-20 recipe, the first of its 30 epochs: batch 128,
@@ -72,47 +75,67 @@ def warm_up(name, recipe, train_set, test_set, generator):
     evaluate(backend, model, criterion, [next(data.eval_batches(test_set, batch_size))])
 
 
-class TimedBatches:
-    """Iterate over ``batches``, adding the time spent producing each batch to ``seconds``."""
-
-    def __init__(self, batches):
-        self.batches = batches
-        self.seconds = 0.0
-
-    def __iter__(self):
-        iterator = iter(self.batches)
-        while True:
-            start = time.perf_counter()
-            try:
-                batch = next(iterator)
-            except StopIteration:
-                return
-            finally:
-                self.seconds += time.perf_counter() - start
-            yield batch
+BLOCK_BATCHES = 10
+"""Batches each backend trains (or evaluates) before the other takes its turn."""
 
 
-def one_epoch(name, recipe, train_set, test_set, generator):
-    """Train one epoch (batch loading included) and evaluate; times and results.
+def blocks(batches, size, timing):
+    """``batches`` as lists of ``size``, the time spent producing them added to ``timing["loading_s"]``."""
+    iterator = iter(batches)
+    while True:
+        start = time.perf_counter()
+        block = [batch for _, batch in zip(range(size), iterator)]
+        timing["loading_s"] += time.perf_counter() - start
+        if not block:
+            return
+        yield block
 
-    ``loading_s`` is the part of ``train_s`` spent building batches (the same loader feeds
-    both backends), so the rest is the backend's own work.
+
+def interleaved_epoch(recipe, train_set, test_set, generator, block_batches=BLOCK_BATCHES):
+    """Train one epoch and evaluate, both backends in the same process, taking turns every
+    ``block_batches`` batches (the order alternating block by block), so that a slower or faster
+    spell of a shared machine falls on both; per backend, times and results.
+
+    Both see the very same batches: each block is built once, by the one loader that feeds both,
+    and ``loading_s``, the time it took, counts in both backends' ``train_s`` and ``total_s``,
+    as if each had run the loader itself.
     """
     from cifar_training import data
     from cifar_training.loop import Progress, evaluate, train_epoch
 
     batch_size = recipe["batch_size"]
-    backend, model, criterion, optimizer = epoch_parts(name, recipe, len(train_set))
-    progress = Progress()
-    batches = TimedBatches(data.train_batches(train_set, batch_size, seed=0, epoch=0, augment_generator=generator))
-    start = time.perf_counter()
-    train_epoch(backend, model, criterion, optimizer, batches, progress, lambda: False)
-    trained = time.perf_counter()
-    test_loss, test_acc = evaluate(backend, model, criterion, data.eval_batches(test_set, batch_size))
-    done = time.perf_counter()
-    return {"total_s": done - start, "train_s": trained - start, "loading_s": batches.seconds,
-            "eval_s": done - trained, "train_images_per_s": progress.seen / (trained - start),
-            "train_loss": progress.loss_sum / progress.seen, "test_loss": test_loss, "test_acc": test_acc}
+    parts = {name: epoch_parts(name, recipe, len(train_set)) for name in BACKEND_NAMES}
+    progress = {name: Progress() for name in BACKEND_NAMES}
+    timing = {"loading_s": 0.0}
+    spent = {name: {"train_s": 0.0, "eval_s": 0.0, "loss_sum": 0.0, "correct": 0.0, "seen": 0} for name in BACKEND_NAMES}
+    train = data.train_batches(train_set, batch_size, seed=0, epoch=0, augment_generator=generator)
+    for turn, block in enumerate(blocks(train, block_batches, timing)):
+        for name in BACKEND_NAMES[::1 if turn % 2 == 0 else -1]:
+            backend, model, criterion, optimizer = parts[name]
+            start = time.perf_counter()
+            train_epoch(backend, model, criterion, optimizer, block, progress[name], lambda: False)
+            spent[name]["train_s"] += time.perf_counter() - start
+    evaluation = {"loading_s": 0.0}
+    for turn, block in enumerate(blocks(data.eval_batches(test_set, batch_size), block_batches, evaluation)):
+        for name in BACKEND_NAMES[::1 if turn % 2 == 0 else -1]:
+            backend, model, criterion, _ = parts[name]
+            start = time.perf_counter()
+            loss, accuracy = evaluate(backend, model, criterion, block)
+            spent[name]["eval_s"] += time.perf_counter() - start
+            seen = sum(len(labels) for _, labels in block)
+            spent[name]["loss_sum"] += loss * seen
+            spent[name]["correct"] += accuracy * seen
+            spent[name]["seen"] += seen
+    results = {}
+    for name in BACKEND_NAMES:
+        s = spent[name]
+        train_s = s["train_s"] + timing["loading_s"]
+        eval_s = s["eval_s"] + evaluation["loading_s"]
+        results[name] = {"total_s": train_s + eval_s, "train_s": train_s, "loading_s": timing["loading_s"],
+                         "eval_s": eval_s, "train_images_per_s": progress[name].seen / train_s,
+                         "train_loss": progress[name].loss_sum / progress[name].seen,
+                         "test_loss": s["loss_sum"] / s["seen"], "test_acc": s["correct"] / s["seen"]}
+    return results
 
 
 def load_splits(args, recipe):
@@ -143,12 +166,13 @@ def run(args, recipe):
            "scaled": scaled_note(len(train_set), len(test_set)), "dataset_load_s": load_s, "recipe": recipe}
     if row["scaled"]:
         print(f"  {row['scaled']}", flush=True)
-    for name in BACKEND_NAMES:
-        try:
+    try:
+        for name in BACKEND_NAMES:
             warm_up(name, recipe, train_set, test_set, generator)
-            row[name] = one_epoch(name, recipe, train_set, test_set, generator)
-        except Exception as error:
-            row[name] = {"error": error_text(error)}
+        row.update(interleaved_epoch(recipe, train_set, test_set, generator))
+    except Exception as error:
+        row.update({name: {"error": error_text(error)} for name in BACKEND_NAMES})
+    for name in BACKEND_NAMES:
         print(f"  {name}: {row[name]}", flush=True)
     ours, theirs = row[OURS].get("total_s"), row[THEIRS].get("total_s")
     row["ratio"] = ours / theirs if ours is not None and theirs is not None else None
