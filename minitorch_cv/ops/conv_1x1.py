@@ -15,7 +15,7 @@ at 14x14 28.4 -> 23.1, 256->64 at 56x56 26.3 -> 20.0, stride 2: 1024->2048 at 14
 """
 import numpy as np
 
-from .tiles import items_per_tile, run_tiles, sum_shares
+from .tiles import items_per_tile, run_tiles, sum_over_tiles
 
 STACKED_MAX_PIXELS = 64
 """Up to this many pixels per image, the weight gradient multiplies a whole tile at once: per
@@ -77,18 +77,23 @@ def backward(x, weight, stride, grad, needs_x, needs_weight, needs_bias):
     weight_rows = weight.reshape(out_channels, channels)
     grad_columns = np.empty((batch, channels, out_h * out_w), grad.dtype) if needs_x else None
 
-    def backward_tiles(tiles):
-        grad_weight = np.zeros((out_channels, channels), grad.dtype) if needs_weight else None
-        product = np.empty_like(grad_weight) if needs_weight else None
-        for start, stop in tiles:
-            if needs_weight:
-                _add_weight_grad(grad[start:stop], columns[start:stop], product, grad_weight)
-            if needs_x:
-                np.matmul(weight_rows.T, grad[start:stop], out=grad_columns[start:stop])
-        return (grad_weight,)
+    def worker():
+        product = np.empty((out_channels, channels), grad.dtype) if needs_weight else None
+
+        def backward_tiles(tiles):
+            grad_weight = np.zeros_like(product) if needs_weight else None
+            for start, stop in tiles:
+                if needs_weight:
+                    _add_weight_grad(grad[start:stop], columns[start:stop], product, grad_weight)
+                if needs_x:
+                    np.matmul(weight_rows.T, grad[start:stop], out=grad_columns[start:stop])
+            return (grad_weight,)
+
+        return backward_tiles
 
     per_tile = items_per_tile(batch, (channels + out_channels) * out_h * out_w * grad.itemsize)
-    grad_weight, = sum_shares(run_tiles(backward_tiles, batch, per_tile)) if needs_x or needs_weight else (None,)
+    grad_weight, = (sum_over_tiles(worker, batch, per_tile, weight.nbytes) if needs_x or needs_weight
+                    else (None,))
     grad_x = None
     if needs_x:
         grad_columns = grad_columns.reshape(batch, channels, out_h, out_w)

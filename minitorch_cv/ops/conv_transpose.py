@@ -18,7 +18,7 @@ from ..kernels.im2col import col2im, gemm_to_nchw, im2col, nchw_to_gemm
 from ..tensor import Tensor
 from .conv import as_pair
 from .conv1d import _single
-from .tiles import items_per_tile, run_tiles, sum_shares
+from .tiles import items_per_tile, run_tiles, sum_over_tiles
 
 
 def _gemm_layout(x):
@@ -98,7 +98,7 @@ class ConvTranspose2d(Function):
 
         grad_weight = None
         if needs_x or needs_weight:
-            grad_rows, = sum_shares(run_tiles(backward_tiles, batch, ctx.per_tile))
+            grad_rows, = sum_over_tiles(lambda: backward_tiles, batch, ctx.per_tile, weight_rows.nbytes)
             grad_weight = grad_rows.reshape(ctx.weight_shape) if needs_weight else None
         grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import backends
 from ..kernels import winograd, winograd3x3
-from .tiles import gemm_tile, items_per_tile, per_worker, run_tiles, sum_shares
+from .tiles import gemm_tile, items_per_tile, per_worker, run_tiles, sum_over_tiles
 
 SCHEMES = {5: winograd, 3: winograd3x3}
 """The kernel module for each square kernel size."""
@@ -165,30 +165,34 @@ def backward(state, x, weight_shape, grad, needs_x, needs_weight, needs_bias):
     U_rows = np.ascontiguousarray(U.transpose(0, 2, 1)) if needs_x else None
     grad_x = np.empty(x.shape, x.dtype) if needs_x else None
 
-    def backward_tiles(tiles):
+    def worker():
         gy = plan.output_buffer(plan.out_channels)
         dM_buffer, V_buffer = plan.frequency_buffer(plan.out_channels), plan.frequency_buffer(plan.channels)
         xp = plan.padded(plan.channels) if needs_weight else None
         gxp = plan.padded(plan.channels) if needs_x else None
-        grad_U = np.zeros(U.shape, x.dtype) if needs_weight else None
-        product = np.empty_like(grad_U) if needs_weight else None
-        grad_bias = np.zeros(plan.out_channels if needs_bias else 0, x.dtype)
-        for start, stop in tiles:
-            images = stop - start
-            dM, dM_stack = plan.frequencies(images, plan.out_channels, dM_buffer)
-            scheme.output_grad_tiles(grad[start:stop], gy[:images], dM, grad_bias, plan.tiles_h, plan.tiles_w)
-            V, V_stack = plan.frequencies(images, plan.channels, V_buffer)
-            if needs_weight:
-                scheme.input_tiles(x[start:stop], xp[:images], V, plan.pad_top, plan.pad_left,
-                                   plan.tiles_h, plan.tiles_w)
-                np.matmul(V_stack.transpose(0, 2, 1), dM_stack, out=product)
-                grad_U += product
-            if needs_x:
-                np.matmul(dM_stack, U_rows, out=V_stack)
-                scheme.input_grad_tiles(V, gxp[:images], grad_x[start:stop], plan.pad_top, plan.pad_left,
-                                        plan.tiles_h, plan.tiles_w)
-        return grad_U, grad_bias if needs_bias else None
+        product = np.empty(U.shape, x.dtype) if needs_weight else None
 
-    grad_U, grad_bias = sum_shares(run_tiles(backward_tiles, plan.batch, plan.per_tile))
+        def backward_tiles(tiles):
+            grad_U = np.zeros(U.shape, x.dtype) if needs_weight else None
+            grad_bias = np.zeros(plan.out_channels if needs_bias else 0, x.dtype)
+            for start, stop in tiles:
+                images = stop - start
+                dM, dM_stack = plan.frequencies(images, plan.out_channels, dM_buffer)
+                scheme.output_grad_tiles(grad[start:stop], gy[:images], dM, grad_bias, plan.tiles_h, plan.tiles_w)
+                V, V_stack = plan.frequencies(images, plan.channels, V_buffer)
+                if needs_weight:
+                    scheme.input_tiles(x[start:stop], xp[:images], V, plan.pad_top, plan.pad_left,
+                                       plan.tiles_h, plan.tiles_w)
+                    np.matmul(V_stack.transpose(0, 2, 1), dM_stack, out=product)
+                    grad_U += product
+                if needs_x:
+                    np.matmul(dM_stack, U_rows, out=V_stack)
+                    scheme.input_grad_tiles(V, gxp[:images], grad_x[start:stop], plan.pad_top, plan.pad_left,
+                                            plan.tiles_h, plan.tiles_w)
+            return grad_U, grad_bias if needs_bias else None
+
+        return backward_tiles
+
+    grad_U, grad_bias = sum_over_tiles(worker, plan.batch, plan.per_tile, U.nbytes)
     grad_weight = filter_transform_adjoint(grad_U, weight_shape) if needs_weight else None
     return grad_x, grad_weight, grad_bias
