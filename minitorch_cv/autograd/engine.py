@@ -1,6 +1,7 @@
 """Reverse-mode backpropagation over the recorded graph of nodes, in iterative topological order."""
 import numpy as np
 
+from ..ops.elementwise import add_into
 from .function import Node, tensor_type
 from .grad_mode import no_grad
 
@@ -118,7 +119,7 @@ def _backward_pass(root, grad, retain_graph):
                                        f"for an input of shape {tuple(expected)}")
                 key = id(parent)
                 if is_node:
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+                    grads[key] = add_into(grads[key], parent_grad) if key in grads else parent_grad
                 else:
                     entry = leaves.get(key)
                     leaves[key] = (parent, parent_grad if entry is None else entry[1] + parent_grad)
