@@ -86,11 +86,11 @@ def train_backward(x, grad, out, c0, c1, mean, invstd, weight, count, grad_sum, 
         centre, r = mean[c], invstd[c]
         total, dot = _grad_sums(x, grad, out, c, np.float64(centre))
         grad_sum[c], grad_dot_xhat[c] = total, dot * r
-        if grad_residual is not None:
-            for n in range(x.shape[0]):
-                for l in range(x.shape[2]):
-                    grad_residual[n, c, l] = 0 if out[n, c, l] <= 0 else grad[n, c, l]
         if grad_x is None:
+            if grad_residual is not None:
+                for n in range(x.shape[0]):
+                    for l in range(x.shape[2]):
+                        grad_residual[n, c, l] = zero if out[n, c, l] <= 0 else grad[n, c, l]
             continue
         mean_grad, mean_grad_dot_xhat, scale = grad_sum[c] / count, grad_dot_xhat[c] / count, r * weight[c]
         for n in range(x.shape[0]):
@@ -98,6 +98,8 @@ def train_backward(x, grad, out, c0, c1, mean, invstd, weight, count, grad_sum, 
                 g = grad[n, c, l]
                 if out is not None:
                     g = zero if out[n, c, l] <= 0 else g
+                if grad_residual is not None:
+                    grad_residual[n, c, l] = g
                 grad_x[n, c, l] = (g - mean_grad - (x[n, c, l] - centre) * r * mean_grad_dot_xhat) * scale
 
 
