@@ -278,8 +278,8 @@ thread of two."""
 
 
 def over_ranges(size, call):
-    """``call(start, stop)`` over [0, size): inline when small, else one contiguous range per
-    worker thread (``ops/tiles.py``)."""
+    """``call(start, stop)`` over [0, size): inline when small, else over contiguous ranges
+    shared among the worker threads (``ops/tiles.per_worker``)."""
     if size < PARALLEL_MIN_SIZE:
         call(0, size)
         return

@@ -8,8 +8,9 @@ competes for the cores).
 Why: a convolution is im2col + GEMM. Done on a whole batch at once, the columns (13-52 MB per
 CIFAR layer at batch 64) stream through DRAM, and numba's and OpenBLAS's thread pools take turns
 busy-waiting on the same cores; under load from other processes that collapses. Instead each
-worker takes a contiguous share of the tiles and runs serial numba kernels and a single-threaded
-GEMM on buffers small enough to stay in its cache. Both release the GIL, so the workers overlap.
+worker takes tiles one at a time, as it frees up, and runs serial numba kernels and a
+single-threaded GEMM on buffers small enough to stay in its cache. Both release the GIL, so the
+workers overlap.
 """
 import threading
 from concurrent.futures import ThreadPoolExecutor
