@@ -104,11 +104,12 @@ def clear_results(out_dir):
             os.rmdir(path)
 
 
-def run_one(setting, name, script_args, out_dir):
-    """Run one benchmark in a fresh process, echoing and logging its output; True if it succeeded."""
+def run_one(setting, label, name, script_args, out_dir):
+    """Run one benchmark in a fresh process under ``setting``'s environment, echoing and logging
+    its output under ``label``; True if it succeeded."""
     json_path = os.path.join(out_dir, f"{name}.json")
     command = [sys.executable, os.path.join(HERE, script_args[0]), *script_args[1:], "--json", json_path]
-    print(f"\n=== [{setting}] {name}: {' '.join(script_args)}", flush=True)
+    print(f"\n=== [{label}] {name}: {' '.join(script_args)}", flush=True)
     start = time.perf_counter()
     with open(os.path.join(out_dir, f"{name}.log"), "w") as log:
         process = subprocess.Popen(command, env=environment(setting), stdout=subprocess.PIPE,
@@ -117,7 +118,7 @@ def run_one(setting, name, script_args, out_dir):
             sys.stdout.write(line)
             log.write(line)
         process.wait()
-    print(f"=== [{setting}] {name}: exit {process.returncode} after {time.perf_counter() - start:.0f} s",
+    print(f"=== [{label}] {name}: exit {process.returncode} after {time.perf_counter() - start:.0f} s",
           flush=True)
     return process.returncode == 0
 
@@ -172,7 +173,7 @@ def main(argv=None):
                     load = wait_for_quiet(args.wait_quiet)
                     print(f"  other processes use {load:.2f} cores as {label}/{name} starts" if load is not None
                           else "  the machine's load is unknown (no /proc/stat)", flush=True)
-                if not run_one(label, name, script_args, out_dir):
+                if not run_one(setting, label, name, script_args, out_dir):
                     failures.append(f"{label}/{name}")
     from report import write_results
     rerun = " ".join(["python benchmarks/run_all.py", *(sys.argv[1:] if argv is None else argv)])

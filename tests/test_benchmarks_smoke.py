@@ -83,14 +83,18 @@ def test_run_all_repeats_a_scaled_resnet20_epoch(tmp_path):
     data = write_cifar_folder(str(tmp_path / "data"), 16, 8)
     out = tmp_path / "results"
     command = [sys.executable, os.path.join(REPO_ROOT, "benchmarks", "run_all.py"), "--runs", "2",
-               "--settings", "native", "--only", "epoch_resnet20", "--threads", "1", "--data-dir", data,
+               "--settings", "native,haswell", "--only", "epoch_resnet20", "--threads", "1", "--data-dir", data,
                "--epoch-limit-train", "16", "--epoch-limit-test", "8", "--out", str(out)]
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Zen"}  # neither setting may inherit it
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, f"run_all.py failed:\n{done.stdout}\n{done.stderr}"
-    for run in (1, 2):
-        row = json.loads((out / "native" / f"run{run}" / "epoch_resnet20.json").read_text())["rows"][0]
-        assert row["model"] == "resnet20" and row["recipe"]["nesterov"] and row["recipe"]["augment"]
-        assert row["scaled"].startswith("SCALED: 16 of 50000")
-        assert abs(row["minitorch_cv"]["train_loss"] - row["torch"]["train_loss"]) < 1e-4  # same weights, batches
+    for setting, coretype in (("native", "unset"), ("haswell", "Haswell")):
+        for run in (1, 2):
+            report = json.loads((out / setting / f"run{run}" / "epoch_resnet20.json").read_text())
+            assert report["machine"]["env"]["OPENBLAS_CORETYPE"] == coretype, (setting, run)
+            row = report["rows"][0]
+            assert row["model"] == "resnet20" and row["recipe"]["nesterov"] and row["recipe"]["augment"]
+            assert row["scaled"].startswith("SCALED: 16 of 50000")
+            assert abs(row["minitorch_cv"]["train_loss"] - row["torch"]["train_loss"]) < 1e-4  # same weights, batches
     text = (out / "RESULTS.md").read_text()
-    assert "Runs per setting: native 2" in text and "SCALED: 16 of 50000" in text
+    assert "Runs per setting: native 2, haswell 2" in text and "SCALED: 16 of 50000" in text
