@@ -22,6 +22,7 @@ output and the JSON say so (``scaled``).
     python benchmarks/bench_epoch.py --limit-train 5000 --limit-test 1000    # a quicker, scaled figure
 """
 import argparse
+import itertools
 import os
 import time
 
@@ -79,25 +80,26 @@ BLOCK_BATCHES = 10
 """Batches each backend trains (or evaluates) before the other takes its turn."""
 
 
-def blocks(batches, size, timing):
-    """``batches`` as lists of ``size``, the time spent producing them added to ``timing["loading_s"]``."""
+def turns(batches, block_batches):
+    """``(order, block, seconds)`` for consecutive blocks of ``block_batches`` of ``batches``: the
+    backends in the order they take the block (alternating block by block), and the time spent
+    building it."""
     iterator = iter(batches)
-    while True:
+    for turn in itertools.count():
         start = time.perf_counter()
-        block = [batch for _, batch in zip(range(size), iterator)]
-        timing["loading_s"] += time.perf_counter() - start
+        block = list(itertools.islice(iterator, block_batches))
         if not block:
             return
-        yield block
+        yield BACKEND_NAMES[::1 if turn % 2 == 0 else -1], block, time.perf_counter() - start
 
 
 def interleaved_epoch(recipe, train_set, test_set, generator, block_batches=BLOCK_BATCHES):
     """Train one epoch and evaluate, both backends in the same process, taking turns every
-    ``block_batches`` batches (the order alternating block by block), so that a slower or faster
-    spell of a shared machine falls on both; per backend, times and results.
+    ``block_batches`` batches, so that a slower or faster spell of a shared machine falls on both;
+    per backend, times and results.
 
     Both see the very same batches: each block is built once, by the one loader that feeds both,
-    and ``loading_s``, the time it took, counts in both backends' ``train_s`` and ``total_s``,
+    and the time that took counts in both backends' ``train_s`` (``loading_s``) or ``eval_s``,
     as if each had run the loader itself.
     """
     from cifar_training import data
@@ -106,32 +108,32 @@ def interleaved_epoch(recipe, train_set, test_set, generator, block_batches=BLOC
     batch_size = recipe["batch_size"]
     parts = {name: epoch_parts(name, recipe, len(train_set)) for name in BACKEND_NAMES}
     progress = {name: Progress() for name in BACKEND_NAMES}
-    timing = {"loading_s": 0.0}
     spent = {name: {"train_s": 0.0, "eval_s": 0.0, "loss_sum": 0.0, "correct": 0.0, "seen": 0} for name in BACKEND_NAMES}
+    loading = {"train_s": 0.0, "eval_s": 0.0}
     train = data.train_batches(train_set, batch_size, seed=0, epoch=0, augment_generator=generator)
-    for turn, block in enumerate(blocks(train, block_batches, timing)):
-        for name in BACKEND_NAMES[::1 if turn % 2 == 0 else -1]:
+    for order, block, built in turns(train, block_batches):
+        loading["train_s"] += built
+        for name in order:
             backend, model, criterion, optimizer = parts[name]
             start = time.perf_counter()
             train_epoch(backend, model, criterion, optimizer, block, progress[name], lambda: False)
             spent[name]["train_s"] += time.perf_counter() - start
-    evaluation = {"loading_s": 0.0}
-    for turn, block in enumerate(blocks(data.eval_batches(test_set, batch_size), block_batches, evaluation)):
-        for name in BACKEND_NAMES[::1 if turn % 2 == 0 else -1]:
+    for order, block, built in turns(data.eval_batches(test_set, batch_size), block_batches):
+        loading["eval_s"] += built
+        seen = sum(len(labels) for _, labels in block)
+        for name in order:
             backend, model, criterion, _ = parts[name]
             start = time.perf_counter()
             loss, accuracy = evaluate(backend, model, criterion, block)
             spent[name]["eval_s"] += time.perf_counter() - start
-            seen = sum(len(labels) for _, labels in block)
             spent[name]["loss_sum"] += loss * seen
             spent[name]["correct"] += accuracy * seen
             spent[name]["seen"] += seen
     results = {}
     for name in BACKEND_NAMES:
         s = spent[name]
-        train_s = s["train_s"] + timing["loading_s"]
-        eval_s = s["eval_s"] + evaluation["loading_s"]
-        results[name] = {"total_s": train_s + eval_s, "train_s": train_s, "loading_s": timing["loading_s"],
+        train_s, eval_s = s["train_s"] + loading["train_s"], s["eval_s"] + loading["eval_s"]
+        results[name] = {"total_s": train_s + eval_s, "train_s": train_s, "loading_s": loading["train_s"],
                          "eval_s": eval_s, "train_images_per_s": progress[name].seen / train_s,
                          "train_loss": progress[name].loss_sum / progress[name].seen,
                          "test_loss": s["loss_sum"] / s["seen"], "test_acc": s["correct"] / s["seen"]}

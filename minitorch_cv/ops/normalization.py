@@ -161,7 +161,7 @@ def _train_forward(ctx, x, weight, bias, running_mean, running_var, momentum, ep
     out, mean, invstd = np.empty_like(flat), np.empty(c, dtype), np.empty(c, dtype)
     batch_mean, batch_var = np.empty(c), np.empty(c)
     per_worker(c, lambda c0, c1: train_forward(flat, c0, c1, weight, shift, eps, out, mean, invstd,
-                                                   batch_mean, batch_var, residual, relu))
+                                               batch_mean, batch_var, residual, relu))
     update_running_stats(running_mean, running_var, batch_mean, batch_var, n * flat.shape[2], momentum)
     out = out.reshape(x.shape).astype(x.dtype, copy=False)
     ctx.save_for_backward(x, weight, mean, invstd, out if relu else None)
@@ -184,7 +184,7 @@ def _train_backward(ctx, grad):
     grad_residual = np.empty_like(flat) if needs_residual else None
     count = dtype.type(n * flat.shape[2])
     per_worker(c, lambda c0, c1: train_backward(flat, g, relu_out, c0, c1, mean, invstd, weight, count,
-                                                    grad_sum, grad_dot_xhat, grad_x, grad_residual))
+                                                grad_sum, grad_dot_xhat, grad_x, grad_residual))
     if grad_x is not None:
         grad_x = grad_x.reshape(x.shape).astype(x.dtype, copy=False)
     if grad_residual is not None:
