@@ -147,10 +147,10 @@ def test_blas_stays_at_one_thread():
         minitorch_cv.set_num_threads(previous)
 
 
-def _conv_run(threads, x, w):
+def _conv_run(threads, x, w, stride=1):
     minitorch_cv.set_num_threads(threads)
     xt, wt = minitorch_cv.tensor(x, requires_grad=True), minitorch_cv.tensor(w, requires_grad=True)
-    out = conv2d(xt, wt, padding=1)
+    out = conv2d(xt, wt, stride=stride, padding=1)
     out.backward(minitorch_cv.ones_like(out))
     return out.detach().numpy().tobytes(), xt.grad.numpy().tobytes(), wt.grad.numpy()
 
@@ -448,3 +448,68 @@ def test_resnet18_last_stages_on_cifar_take_the_dense_matrix():
         x = rng.standard_normal((4, channels, size, size))
         w = rng.standard_normal((channels, channels, 3, 3)) / np.sqrt(9 * channels)
         compare(lambda T, *t: conv_fn(T)(*t, padding=1), [x, w], op="conv2d dense", dtype="float32", seed=26)
+
+
+STRIDE2_SETTINGS = {
+    "kernel": [(3, 3), (7, 7), (2, 2), (4, 4), (5, 3), (3, 2)],
+    "padding": [0, 1, 2, 3, (1, 0), (0, 2)],
+    "size": [(8, 8), (9, 7), (12, 13), (16, 16), (5, 11)],
+    "batch": [1, 3, 5],
+    "channels": [(1, 1), (3, 4), (6, 5)],
+    "bias": [True, False],
+    "grads": [(True, True), (False, True), (True, False)],
+    "dtype": ["float32", "float64"],
+}
+STRIDE2_CASES = covering_grid(STRIDE2_SETTINGS, 24, seed=31)
+
+
+@pytest.mark.parametrize("case", STRIDE2_CASES, ids=[f"case{i}" for i in range(len(STRIDE2_CASES))])
+def test_stride_two_takes_the_phase_planes(case, monkeypatch):
+    """Stride 2, no dilation, one group (ResNets' downsampling layers and stems): ops/conv_stride2.py,
+    odd and even kernels, sizes and paddings, against torch; the path is checked to run."""
+    from minitorch_cv.ops import conv_stride2
+    calls = []
+    forward = conv_stride2.forward
+    monkeypatch.setattr(conv_stride2, "forward", lambda *a: calls.append(1) or forward(*a))
+    rng = np.random.default_rng(32)
+    (channels, out_channels), batch = case["channels"], case["batch"]
+    pads = (case["padding"],) * 2 if isinstance(case["padding"], int) else case["padding"]
+    size = tuple(max(s, k - 2 * p) for s, k, p in zip(case["size"], case["kernel"], pads))
+    fan_in = channels * case["kernel"][0] * case["kernel"][1]
+    arrays = [rng.standard_normal((batch, channels) + size),
+              rng.standard_normal((out_channels, channels) + case["kernel"]) / np.sqrt(fan_in)]
+    grads = list(case["grads"])
+    if case["bias"]:
+        arrays.append(rng.standard_normal(out_channels))
+        grads.append(True)
+    compare(lambda T, *t: conv_fn(T)(*t, stride=2, padding=case["padding"]), arrays, op="conv2d stride 2",
+            dtype=case["dtype"], grad=grads, seed=33)
+    assert calls
+
+
+@pytest.mark.parametrize("kernel, padding", [(3, 1), (4, 2), (7, 3)])
+def test_stride_two_gradcheck_float64(kernel, padding):
+    rng = np.random.default_rng(34)
+    x = minitorch_cv.tensor(rng.standard_normal((2, 2, 9, 8)), requires_grad=True)
+    w = minitorch_cv.tensor(rng.standard_normal((3, 2, kernel, kernel)), requires_grad=True)
+    b = minitorch_cv.tensor(rng.standard_normal(3), requires_grad=True)
+    assert gradcheck(lambda *t: conv2d(*t, stride=2, padding=padding), (x, w, b))
+
+
+def test_stride_two_over_many_tiles_matches_torch_and_repeats_bit_for_bit():
+    """A ResNet-20 downsampling layer's shape at a batch spanning several tiles over 2 threads:
+    against torch (in float64: float32 sums of 6,144 products leave near-zero weight gradients
+    beyond an absolute 1e-5), and the same bits on every run in float32 (the weight gradient's
+    per-tile sums)."""
+    rng = np.random.default_rng(35)
+    x = rng.standard_normal((24, 16, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 3, 3)) / 12).astype(np.float32)
+    compare(lambda T, *t: conv_fn(T)(*t, stride=2, padding=1), [x, w], op="conv2d stride 2", dtype="float64",
+            seed=36)
+    threads = minitorch_cv.get_num_threads()
+    try:
+        runs = [_conv_run(2, x, w, stride=2) for _ in range(3)]
+    finally:
+        minitorch_cv.set_num_threads(threads)
+    for run in runs[1:]:
+        assert run[:2] == runs[0][:2] and run[2].tobytes() == runs[0][2].tobytes()
