@@ -278,13 +278,16 @@ def finish(args, benchmark, rows, table, monitor, extra=None):
     machine = describe_machine()
     other = monitor.other_cores()
     report = {"benchmark": benchmark, "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-              "machine": machine, "other_load_cores": other, "rows": rows,
+              "machine": machine, "other_load_cores": other, "memory_stream_gbps": monitor.memory_stream(),
+              "rows": rows,
               "options": {k: v for k, v in vars(args).items() if k != "json"}, **(extra or {})}
     print(table)
     errors = row_errors(rows)
     if errors:
         print("Failures:\n" + "\n".join(errors))
     print(machine_summary(machine, other))
+    print("Memory stream (128 MB copy, one thread) at the start and end: "
+          + " / ".join(f"{gbps:.1f}" for gbps in monitor.memory_stream().values()) + " GB/s")
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:

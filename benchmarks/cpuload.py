@@ -1,11 +1,34 @@
-"""How busy other processes keep the machine (Linux ``/proc/stat``), during a run or right now.
+"""How busy other processes keep the machine (Linux ``/proc/stat``), during a run or right now,
+and how fast memory streams meanwhile.
 
 On a small shared machine other work distorts every figure, and torch's OpenMP threads suffer
 most (a thread waiting at a barrier for a descheduled partner). Benchmarks report the load
-they ran under; ``run_all.py`` can wait for a quiet moment before each benchmark.
+they ran under; ``run_all.py`` can wait for a quiet moment before each benchmark. Other
+virtual machines on the same host do not show in ``/proc/stat`` but can take memory bandwidth:
+a 128 MB copy here streamed at 25.6 GB/s one morning and 17-21 GB/s two hours later, and our
+memory-bound kernels slowed with it more than torch's. So each benchmark also records that
+copy's speed at its start and end (``memory_stream_gbps``).
 """
 import os
 import time
+
+import numpy as np
+
+STREAM_BYTES = 128 * 2 ** 20
+"""The copy ``memory_stream_gbps`` times: well past the caches (32 MB of L3 here)."""
+
+
+def memory_stream_gbps(repeats=5):
+    """GB/s (bytes read plus written) of a STREAM_BYTES copy on one thread, median of ``repeats``."""
+    source = np.ones(STREAM_BYTES // 4, np.float32)
+    target = np.empty_like(source)
+    np.copyto(target, source)
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.copyto(target, source)
+        seconds.append(time.perf_counter() - start)
+    return 2 * STREAM_BYTES / float(np.median(seconds)) / 1e9
 
 
 def _snapshot():
@@ -29,15 +52,22 @@ def _other_cores(start, end):
 
 
 class CpuLoadMonitor:
-    """Context manager: the average number of cores other processes used while it was open."""
+    """Context manager: the average number of cores other processes used while it was open, and
+    the memory stream speed as it opened and closed."""
 
     def __enter__(self):
+        self.stream_start = memory_stream_gbps()
         self.start = _snapshot()
         return self
 
     def __exit__(self, *exc):
         self.end = _snapshot()
+        self.stream_end = memory_stream_gbps()
         return False
+
+    def memory_stream(self):
+        """``memory_stream_gbps`` when the monitor opened and when it closed."""
+        return {"start": self.stream_start, "end": self.stream_end}
 
     def other_cores(self):
         """Average cores used by other processes (None where /proc/stat is unreadable)."""

@@ -297,10 +297,14 @@ def setting_section(setting, reports):
     machine = any_report["machine"]
     loads = [f"{name} {r['other_load_cores']:.2f}" for name, r in reports.items()
              if r.get("other_load_cores") is not None]
+    streams = [f"{name} {r['memory_stream_gbps']['start']:.1f} / {r['memory_stream_gbps']['end']:.1f}"
+               for name, r in reports.items() if r.get("memory_stream_gbps")]
     parts = [f"### {SETTING_TITLES.get(setting, setting)}",
              f"NumPy BLAS: {machine['numpy_blas']}. torch: {machine['torch_blas']}. "
              f"numba threading layer: {machine['numba_threading_layer']}. "
-             f"Cores other processes kept busy during each benchmark: {', '.join(loads) or 'unknown'}."]
+             f"Cores other processes kept busy during each benchmark: {', '.join(loads) or 'unknown'}. "
+             f"Memory stream (128 MB copy, one thread, GB/s read plus written) at the benchmarks' starts and "
+             f"ends: {', '.join(streams) or 'not recorded'}."]
     builders = {"train_step": lambda r: timing_section("Training step", r, "same first loss"),
                 "inference": lambda r: timing_section("Inference (no_grad forward)", r, "same logits"),
                 "resnet": resnet_section, "layers": layers_section, "memory": memory_section,

@@ -34,15 +34,18 @@ def test_layer_benchmark_runs_and_reports_every_layer(tmp_path):
         assert row["minitorch_cv"]["median_ms"] > 0 and row["torch"]["median_ms"] > 0, row["case"]
         assert row["ratio"] > 0, row["case"]
     assert "minitorch_cv ms" in done.stdout and "ratio" in done.stdout
+    stream = report["memory_stream_gbps"]
+    assert sorted(stream) == ["end", "start"] and all(0.1 < gbps < 10_000 for gbps in stream.values()), stream
+    assert "Memory stream (128 MB copy, one thread) at the start and end:" in done.stdout
 
 
-def fake_report(benchmark, rows):
+def fake_report(benchmark, rows, stream=None):
     """A benchmark JSON as the scripts write it, with only what report.py reads."""
     machine = {"cpu": "test CPU", "cores": 2, "avx512": False, "python": "3", "numpy": "2", "numba": "0",
                "torch": "2", "git": "abc", "numpy_blas": "openblas", "torch_blas": "mkl",
                "numba_threading_layer": "omp"}
     return {"benchmark": benchmark, "date": "2026-12-01 00:00:00 +0000", "machine": machine,
-            "other_load_cores": 0.0, "rows": rows}
+            "other_load_cores": 0.0, "memory_stream_gbps": stream, "rows": rows}
 
 
 def test_report_gives_median_and_range_of_runs_and_issue14_verdicts(tmp_path):
@@ -64,7 +67,8 @@ def test_report_gives_median_and_range_of_runs_and_issue14_verdicts(tmp_path):
         epoch = [{"case": "resnet20 epoch", "model": "resnet20", "threads": 2, "ratio": 0.5, "scaled": "SCALED: 5",
                   "train_images": 5, "test_images": 5, "batch": 128, "minitorch_cv": {"total_s": 1.0},
                   "torch": {"total_s": 2.0}}]
-        (folder / "resnet.json").write_text(json.dumps(fake_report("resnet", resnet)))
+        stream = {"start": 20.0 + run, "end": 25.0}
+        (folder / "resnet.json").write_text(json.dumps(fake_report("resnet", resnet, stream)))
         (folder / "epoch_resnet20.json").write_text(json.dumps(fake_report("epoch", epoch)))
         (folder / "startup.json").write_text(json.dumps(fake_report("startup", startup)))
     text = open(write_results(str(tmp_path), ["native", "haswell"])).read()
@@ -74,6 +78,7 @@ def test_report_gives_median_and_range_of_runs_and_issue14_verdicts(tmp_path):
     assert "| native | 3 | <= 0.7 | 0.50 (SCALED: 5) | met on the scaled run, not judged |" in text
     assert "All issue 14 targets met: no." in text
     assert "60.0 (50.0-70.0)" in text and "100.0 |" in text  # a figure equal in every run is written once
+    assert "at the benchmarks' starts and ends: resnet 22.0 (21.0-23.0) / 25.0." in text
 
 
 def test_run_all_repeats_a_scaled_resnet20_epoch(tmp_path):
