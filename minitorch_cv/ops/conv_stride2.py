@@ -32,7 +32,7 @@ class _Plan:
     [K, per_tile * L] and a result [O, per_tile * L] near the tile budget."""
 
     def __init__(self, x, weight_shape, padding, out_h, out_w):
-        self.batch, self.channels, self.height, self.width = x.shape
+        self.batch, self.channels = x.shape[:2]
         self.out_channels, _, self.kernel_h, self.kernel_w = weight_shape
         self.pad_top, self.pad_left = padding[0], padding[2]
         self.out_h, self.out_w = out_h, out_w
@@ -44,6 +44,7 @@ class _Plan:
         self.per_tile = items_per_tile(self.batch, floats * x.itemsize)
 
     def phases(self, dtype):
+        """A phase-plane buffer for a tile of images (``kernels/phases.to_phases`` fills it)."""
         return np.empty((self.per_tile, self.channels, 2, 2, self.phase_rows, self.row), dtype)
 
     def matrix(self, rows, dtype):
@@ -51,6 +52,7 @@ class _Plan:
         return np.empty(rows * self.per_tile * self.run, dtype)
 
     def view(self, buffer, rows, images):
+        """The start of a ``matrix`` buffer as [rows, images * L]."""
         return buffer[:rows * images * self.run].reshape(rows, images * self.run)
 
     def columns(self, x, pp, cols_buffer, start, stop):
