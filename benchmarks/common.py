@@ -276,9 +276,9 @@ def row_errors(rows):
 def finish(args, benchmark, rows, table, monitor, extra=None):
     """Print the table, the machine facts and the JSON (or write the JSON to ``--json``)."""
     machine = describe_machine()
-    other = monitor.other_cores()
+    other, stream = monitor.other_cores(), monitor.memory_stream()
     report = {"benchmark": benchmark, "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-              "machine": machine, "other_load_cores": other, "memory_stream_gbps": monitor.memory_stream(),
+              "machine": machine, "other_load_cores": other, "memory_stream_gbps": stream,
               "rows": rows,
               "options": {k: v for k, v in vars(args).items() if k != "json"}, **(extra or {})}
     print(table)
@@ -287,7 +287,7 @@ def finish(args, benchmark, rows, table, monitor, extra=None):
         print("Failures:\n" + "\n".join(errors))
     print(machine_summary(machine, other))
     print("Memory stream (128 MB copy, one thread) at the start and end: "
-          + " / ".join(f"{gbps:.1f}" for gbps in monitor.memory_stream().values()) + " GB/s")
+          + " / ".join(f"{gbps:.1f}" for gbps in stream.values()) + " GB/s")
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:

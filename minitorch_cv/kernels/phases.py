@@ -106,44 +106,49 @@ def _phase_rows(n, c, h, channels, rows, cols, pad_top, pad_left):
 
 
 @kernel
-def phase_columns(pp, cols, kernel_h, kernel_w, out_h):
-    """``cols[(c*kh + i)*kw + j, n*L + k] = pp[n, c, i % 2, j % 2]`` read flat from
-    ``(i // 2) * OW1 + j // 2`` on, for ``k < L``: one contiguous run per tap and image."""
+def _tap_runs(pp, cols, kernel_h, kernel_w, out_h):
+    """Per tap and image, in (n, c, i, j) order, where its run starts in the flat phase planes
+    (``pp[n, c, i % 2, j % 2]`` from ``(i // 2) * OW1 + j // 2``) and in the flat columns
+    (row ``(c*kh + i)*kw + j``, column ``n*L``); and the run's length L."""
     batch, channels = pp.shape[0], pp.shape[1]
     rows, width = pp.shape[4], pp.shape[5]
-    run, plane = _U(out_h * width), _U(rows * width)
-    columns = _U(cols.shape[1])
-    flat_pp, flat_cols = pp.ravel(), cols.ravel()
+    run = out_h * width
+    starts = np.empty((batch * channels * kernel_h * kernel_w, 2), np.uint64)
+    t = 0
     for n in range(batch):
         for c in range(channels):
             for i in range(kernel_h):
                 for j in range(kernel_w):
-                    source = (_U(((n * channels + c) * 2 + i % 2) * 2 + j % 2) * plane
-                              + _U((i // 2) * width + j // 2))
-                    target = _U((c * kernel_h + i) * kernel_w + j) * columns + _U(n) * run
-                    for k in range(run):
-                        flat_cols[target + k] = flat_pp[source + k]
+                    starts[t, 0] = ((((n * channels + c) * 2 + i % 2) * 2 + j % 2) * rows * width
+                                    + (i // 2) * width + j // 2)
+                    starts[t, 1] = ((c * kernel_h + i) * kernel_w + j) * cols.shape[1] + n * run
+                    t += 1
+    return starts, _U(run)
+
+
+@kernel
+def phase_columns(pp, cols, kernel_h, kernel_w, out_h):
+    """``cols[(c*kh + i)*kw + j, n*L + k] = pp[n, c, i % 2, j % 2]`` read flat from
+    ``(i // 2) * OW1 + j // 2`` on, for ``k < L``: one contiguous run per tap and image."""
+    starts, run = _tap_runs(pp, cols, kernel_h, kernel_w, out_h)
+    flat_pp, flat_cols = pp.ravel(), cols.ravel()
+    for t in range(starts.shape[0]):
+        source, target = starts[t, 0], starts[t, 1]
+        for k in range(run):
+            flat_cols[target + k] = flat_pp[source + k]
 
 
 @kernel
 def add_phase_columns(cols, gpp, kernel_h, kernel_w, out_h):
     """The adjoint of ``phase_columns``: ``gpp`` (zeroed here) = the sum of each tap's run of
     ``cols`` at its place, tap by tap in a fixed order."""
-    batch, channels = gpp.shape[0], gpp.shape[1]
-    rows, width = gpp.shape[4], gpp.shape[5]
-    run, plane = _U(out_h * width), _U(rows * width)
-    columns = _U(cols.shape[1])
+    starts, run = _tap_runs(gpp, cols, kernel_h, kernel_w, out_h)
     flat_pp, flat_cols = gpp.ravel(), cols.ravel()
     flat_pp[:] = 0
-    for n in range(batch):
-        for c in range(channels):
-            for i in range(kernel_h):
-                for j in range(kernel_w):
-                    target = (_U(((n * channels + c) * 2 + i % 2) * 2 + j % 2) * plane
-                              + _U((i // 2) * width + j // 2))
-                    source = _U((c * kernel_h + i) * kernel_w + j) * columns + _U(n) * run
-                    for k in range(run):
-                        flat_pp[target + k] += flat_cols[source + k]
+    for t in range(starts.shape[0]):
+        target, source = starts[t, 0], starts[t, 1]
+        for k in range(run):
+            flat_pp[target + k] += flat_cols[source + k]
 
 
 @kernel
