@@ -513,3 +513,87 @@ def test_stride_two_over_many_tiles_matches_torch_and_repeats_bit_for_bit():
         minitorch_cv.set_num_threads(threads)
     for run in runs[1:]:
         assert run[:2] == runs[0][:2] and run[2].tobytes() == runs[0][2].tobytes()
+
+
+FEW_CHANNELS_SETTINGS = {
+    "kernel": [(3, 3), (5, 5), (7, 7), (1, 3), (4, 2), (2, 6), (11, 11)],
+    "padding": [0, 1, 2, (1, 0), (0, 1), "same"],
+    "size": [(8, 8), (9, 7), (12, 13), (32, 32), (5, 17), (6, 40)],
+    "batch": [1, 3, 5],
+    "channels": [(1, 1), (3, 8), (3, 13), (4, 16), (2, 3)],
+    "bias": [True, False],
+    "grads": [(True, True), (False, True), (True, False)],
+}
+FEW_CHANNELS_CASES = covering_grid(FEW_CHANNELS_SETTINGS, 24, seed=41)
+
+
+@pytest.mark.parametrize("case", FEW_CHANNELS_CASES, ids=[f"case{i}" for i in range(len(FEW_CHANNELS_CASES))])
+def test_few_input_channels_take_the_register_kernels(case, monkeypatch):
+    """float32, stride 1, at most 4 input channels (first layers on images): ops/conv_few_channels.py,
+    odd and even kernels, widths inside one register block and across several, output channels
+    not a multiple of the block, paddings up to kernel - 1 and asymmetric, against torch; the path
+    is checked to run."""
+    from minitorch_cv.ops import conv_few_channels
+    calls = []
+    forward = conv_few_channels.forward
+    monkeypatch.setattr(conv_few_channels, "forward", lambda *a: calls.append(1) or forward(*a))
+    rng = np.random.default_rng(42)
+    (channels, out_channels), batch, kernel = case["channels"], case["batch"], case["kernel"]
+    padding = case["padding"]
+    if not isinstance(padding, str):
+        pads = (padding,) * 2 if isinstance(padding, int) else padding
+        padding = tuple(min(p, k - 1) for p, k in zip(pads, kernel))
+    size = tuple(max(s, k + 1) for s, k in zip(case["size"], kernel))  # more pixels than taps: not conv_dense
+    arrays = [rng.standard_normal((batch, channels) + size),
+              rng.standard_normal((out_channels, channels) + kernel) / np.sqrt(channels * kernel[0] * kernel[1])]
+    grads = list(case["grads"])
+    if case["bias"]:
+        arrays.append(rng.standard_normal(out_channels))
+        grads.append(True)
+    compare(lambda T, *t: conv_fn(T)(*t, padding=padding), arrays, op="conv2d few channels", dtype="float32",
+            kind="long sums", grad=grads, seed=43)
+    assert calls
+
+
+def test_few_channels_path_is_float32_stride_one_only():
+    """float64, strides, dilations, groups and more channels keep the other paths (gradcheck in
+    float64 covers the im2col path; the register kernels are float32 only)."""
+    from minitorch_cv.ops import conv_few_channels
+    applies = conv_few_channels.applies
+    pads = (1, 1, 1, 1)
+    assert applies(np.float32, (2, 3, 8, 8), (8, 3, 3, 3), (1, 1), (1, 1), 1, pads)
+    assert not applies(np.float64, (2, 3, 8, 8), (8, 3, 3, 3), (1, 1), (1, 1), 1, pads)
+    assert not applies(np.float32, (2, 3, 8, 8), (8, 3, 3, 3), (2, 2), (1, 1), 1, pads)
+    assert not applies(np.float32, (2, 3, 8, 8), (8, 3, 3, 3), (1, 1), (2, 2), 1, pads)
+    assert not applies(np.float32, (2, 4, 8, 8), (8, 2, 3, 3), (1, 1), (1, 1), 2, pads)
+    assert not applies(np.float32, (2, 5, 8, 8), (8, 5, 3, 3), (1, 1), (1, 1), 1, pads)
+    assert not applies(np.float32, (2, 3, 8, 8), (8, 3, 3, 3), (1, 1), (1, 1), 1, (3, 3, 3, 3))
+
+
+def test_cifar_first_layer_over_many_tiles_matches_torch_and_repeats_bit_for_bit():
+    """CIFAR10CNN's first layer (3->32, 5x5, padding 2) at a batch spanning several tiles over 2
+    threads: against torch (float64 reference of the same float32 inputs), and the same bits on
+    every run (the weight gradient is summed per tile in tile order)."""
+    rng = np.random.default_rng(44)
+    x = rng.standard_normal((24, 3, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((32, 3, 5, 5)) / 9).astype(np.float32)
+    threads = minitorch_cv.get_num_threads()
+    try:
+        runs = []
+        for _ in range(3):
+            minitorch_cv.set_num_threads(2)
+            xt, wt = minitorch_cv.tensor(x, requires_grad=True), minitorch_cv.tensor(w, requires_grad=True)
+            out = conv2d(xt, wt, padding=2)
+            out.backward(minitorch_cv.ones_like(out))
+            runs.append((out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()))
+    finally:
+        minitorch_cv.set_num_threads(threads)
+    for run in runs[1:]:
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(run, runs[0]))
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    out = torch.nn.functional.conv2d(xt, wt, padding=2)
+    out.backward(torch.ones_like(out))
+    for ours, theirs in zip(runs[0], (out.detach(), xt.grad, wt.grad)):
+        theirs = theirs.numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4 * np.abs(theirs).max())

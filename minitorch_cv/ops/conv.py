@@ -7,7 +7,8 @@ F(4x4, 3x3) instead (``ops/conv_winograd.py``, 16% and 25% of the multiplies; 3x
 that measured faster, ``conv_winograd.applies``; ``minitorch_cv.backends.winograd`` turns it off);
 1x1 layers without padding are one GEMM per image on the NCHW data (``ops/conv_1x1.py``);
 other stride-2 layers (undilated, one group) build their columns from phase planes
-(``ops/conv_stride2.py``);
+(``ops/conv_stride2.py``); float32 stride-1 layers with at most 4 input channels (first layers
+on images) run register-blocked direct kernels (``ops/conv_few_channels.py``);
 images with no more pixels than the kernel has taps (ResNet-18's last stages on 32x32 inputs)
 are one dense GEMM from input pixels to output pixels (``ops/conv_dense.py``);
 everything below is the im2col path that serves all other layers.
@@ -38,7 +39,7 @@ from ..autograd.grad_mode import no_grad
 from ..kernels.im2col import col2im, gemm_t_to_nchw, gemm_to_nchw, im2col, nchw_to_gemm
 from ..kernels.sizes import conv_output_size, same_padding
 from ..tensor import Tensor
-from . import conv_1x1, conv_dense, conv_stride2, conv_winograd
+from . import conv_1x1, conv_dense, conv_few_channels, conv_stride2, conv_winograd
 from .tiles import gemm_tile, items_per_tile, run_tiles, sum_over_tiles
 
 
@@ -59,7 +60,7 @@ class Conv2d(Function):
         out_channels, _, kernel_h, kernel_w = weight.shape
         out_h = conv_output_size(height, kernel_h, stride[0], padding[0], padding[1], dilation[0])
         out_w = conv_output_size(width, kernel_w, stride[1], padding[2], padding[3], dilation[1])
-        ctx.winograd = ctx.one_by_one = ctx.dense = ctx.stride2 = None
+        ctx.winograd = ctx.one_by_one = ctx.dense = ctx.stride2 = ctx.few_channels = None
         if conv_1x1.applies(weight.shape, padding, dilation, groups):
             ctx.one_by_one = stride
             ctx.save_for_backward(x, weight)
@@ -76,6 +77,10 @@ class Conv2d(Function):
             return out
         if conv_stride2.applies(weight.shape, stride, dilation, groups):
             out, ctx.stride2 = conv_stride2.forward(x, weight, bias, padding, out_h, out_w, epilogue)
+            ctx.save_for_backward(x, weight)
+            return out
+        if conv_few_channels.applies(x.dtype, x.shape, weight.shape, stride, dilation, groups, padding):
+            out, ctx.few_channels = conv_few_channels.forward(x, weight, bias, padding, out_h, out_w, epilogue)
             ctx.save_for_backward(x, weight)
             return out
         geometry = (kernel_h, kernel_w, stride[0], stride[1], padding[0], padding[2],
@@ -140,6 +145,9 @@ class Conv2d(Function):
         if ctx.stride2 is not None:
             x, weight = ctx.saved_arrays
             return conv_stride2.backward(ctx.stride2, x, weight, grad, *ctx.needs_input_grad)
+        if ctx.few_channels is not None:
+            x, weight = ctx.saved_arrays
+            return conv_few_channels.backward(ctx.few_channels, x, weight, grad, *ctx.needs_input_grad)
         if ctx.winograd is not None:
             x, = ctx.saved_arrays
             return conv_winograd.backward(ctx.winograd, x, ctx.weight_shape, np.ascontiguousarray(grad),
