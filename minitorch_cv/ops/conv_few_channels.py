@@ -109,8 +109,11 @@ def forward(x, weight, bias, padding, out_h, out_w, epilogue=None):
 def backward(plan, x, weight, grad, needs_x, needs_weight, needs_bias):
     """(grad_x, grad_weight, grad_bias) of the convolution, each None where not needed."""
     grad = np.ascontiguousarray(grad, dtype=np.float32)
-    grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
-    grad_weight = _weight_grad(plan, x, grad) if needs_weight else None
+    grad_weight = grad_bias = None
+    if needs_weight:
+        grad_weight, grad_bias = _weight_grad(plan, x, grad, needs_bias)
+    elif needs_bias:
+        grad_bias = grad.sum(axis=(0, 2, 3))
     grad_x = None
     if needs_x:
         flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
@@ -121,9 +124,10 @@ def backward(plan, x, weight, grad, needs_x, needs_weight, needs_bias):
     return grad_x, grad_weight, grad_bias
 
 
-def _weight_grad(plan, x, grad):
-    """[O, C, kH, kW]: per tile, the gradient laid on the padded input's row width (zero in the
-    spare columns and channels) against the rebuilt padded input, summed over tiles in order."""
+def _weight_grad(plan, x, grad, needs_bias):
+    """[O, C, kH, kW] and the bias gradient (None unless ``needs_bias``): per tile, the gradient
+    laid on the padded input's row width (zero in the spare columns and channels) against the
+    rebuilt padded input, and summed while it is in cache; the tiles' sums added in order."""
     kernel = register_conv.weight_grad_kernel(plan.kernel_h)
     taps = plan.channels * plan.kernel_h * plan.kernel_w
 
@@ -135,15 +139,19 @@ def _weight_grad(plan, x, grad):
 
         def weight_grad_tiles(tiles):
             grad_weight_t = np.zeros((taps, plan.outputs), np.float32)
+            grad_bias = np.zeros(plan.out_channels, np.float32)
             for start, stop in tiles:
                 images = stop - start
                 plan.fill(xp, x[start:stop])
                 on_rows[:images, :, :, :plan.out_w] = grad[start:stop]
                 kernel(xp[:images], grid[:images], grad_weight_t, plan.kernel_w)
-            return (grad_weight_t,)
+                if needs_bias:
+                    grad_bias += grid[:images, :plan.out_channels].sum(axis=(0, 2))
+            return grad_weight_t, grad_bias
 
         return weight_grad_tiles
 
-    grad_weight_t, = sum_over_tiles(worker, plan.batch, plan.per_tile, taps * plan.outputs * 4)
-    return np.ascontiguousarray(grad_weight_t[:, :plan.out_channels].T).reshape(
+    grad_weight_t, grad_bias = sum_over_tiles(worker, plan.batch, plan.per_tile, (taps + 1) * plan.outputs * 4)
+    grad_weight = np.ascontiguousarray(grad_weight_t[:, :plan.out_channels].T).reshape(
         plan.out_channels, plan.channels, plan.kernel_h, plan.kernel_w)
+    return grad_weight, grad_bias if needs_bias else None
