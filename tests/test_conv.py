@@ -597,3 +597,25 @@ def test_cifar_first_layer_over_many_tiles_matches_torch_and_repeats_bit_for_bit
     for ours, theirs in zip(runs[0], (out.detach(), xt.grad, wt.grad)):
         theirs = theirs.numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4 * np.abs(theirs).max())
+
+
+def test_few_channels_weight_gradient_with_infinite_inputs_matches_torch():
+    """An infinite pixel reaches exactly the weight-gradient entries whose taps meet it, as in
+    torch: the register kernel's zero-padded gradient grid would also meet it in other taps
+    (0 * inf = NaN), so such inputs take a per-tap contraction."""
+    rng = np.random.default_rng(45)
+    x = rng.random((2, 3, 12, 20)).astype(np.float32)
+    x[0, 0, 5, 19] = np.inf
+    x[1, 2, 0, 3] = -np.inf
+    w = rng.random((8, 3, 5, 5)).astype(np.float32)
+    g = rng.random((2, 8, 12, 20)).astype(np.float32)
+    wm = minitorch_cv.tensor(w, requires_grad=True)
+    conv2d(minitorch_cv.tensor(x), wm, padding=2).backward(minitorch_cv.tensor(g))
+    wt = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), wt, padding=2).backward(torch.tensor(g))
+    ours, theirs = wm.grad.numpy(), wt.grad.numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(theirs))
+    finite = np.isfinite(theirs)
+    assert 0 < finite.sum() < finite.size
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-4)

@@ -11,7 +11,9 @@ Per tile of images (``ops/tiles.py``), with O8 the output channels rounded up to
               grad_x = the forward on grad, padded by k-1-pad, with the weights flipped and swapped
               [C, O, kH, kW] (the adjoint of a stride-1 correlation is a correlation)
 Outputs beyond OW (the last block's spare columns) are computed and dropped; their gradient is
-zero on the grid, so the spare input columns they met add nothing to the weight gradient.
+zero on the grid, so the input columns they met add nothing to the weight gradient, unless an
+input is infinite or NaN (0 * inf): such inputs take one contraction per tap instead, as exact
+as torch's.
 Measured, CIFAR10CNN's first layer (3->32, 5x5, 64 images at 32x32), one thread: forward 3.3-3.8
 ms against 7.0 for im2col + GEMM; weight gradient 3.2-3.9 ms.
 """
@@ -110,9 +112,11 @@ def backward(plan, x, weight, grad, needs_x, needs_weight, needs_bias):
     """(grad_x, grad_weight, grad_bias) of the convolution, each None where not needed."""
     grad = np.ascontiguousarray(grad, dtype=np.float32)
     grad_weight = grad_bias = None
-    if needs_weight:
+    if needs_weight and np.isfinite(x).all():
         grad_weight, grad_bias = _weight_grad(plan, x, grad, needs_bias)
-    elif needs_bias:
+    elif needs_weight:
+        grad_weight = _weight_grad_per_tap(plan, x, grad)
+    if needs_bias and grad_bias is None:
         grad_bias = grad.sum(axis=(0, 2, 3))
     grad_x = None
     if needs_x:
@@ -122,6 +126,20 @@ def backward(plan, x, weight, grad, needs_x, needs_weight, needs_bias):
                            plan.kernel_w - 1 - left, plan.kernel_w - 1 - right)
         grad_x, _ = forward(grad, flipped, None, adjoint_padding, plan.height, plan.width)
     return grad_x, grad_weight, grad_bias
+
+
+def _weight_grad_per_tap(plan, x, grad):
+    """[O, C, kH, kW] as one contraction per tap over exactly the pixels it meets: for inputs with
+    infinities or NaNs, which the grid's zeros beyond the output's width would turn into NaNs
+    in taps that never meet them (0 * inf)."""
+    top, bottom, left, right = plan.padding
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    grad_weight = np.empty((plan.out_channels, plan.channels, plan.kernel_h, plan.kernel_w), np.float32)
+    for i in range(plan.kernel_h):
+        for j in range(plan.kernel_w):
+            taps = xp[:, :, i:i + plan.out_h, j:j + plan.out_w]
+            grad_weight[:, :, i, j] = np.einsum("nohw,nchw->oc", grad, taps)
+    return grad_weight
 
 
 def _weight_grad(plan, x, grad, needs_bias):
