@@ -57,6 +57,10 @@ TOLERANCES = {
     ("float64", "model"): dict(rtol=1e-10, atol_of_max=1e-10),
 }
 
+OWN_ROWS = ("exact", "winograd", "long sums")
+"""Kinds whose row serves outputs and gradients alike; any other kind compares outputs with the
+"reduction" row and gradients with the "grad" row."""
+
 # (op, dtype) -> [cases, max abs error, max rel error]
 RECORD = defaultdict(lambda: [0, 0.0, 0.0])
 
@@ -130,14 +134,14 @@ def compare(fn, arrays, op, dtype="float32", kind="reduction", grad=None, seed=0
     else:
         ours_out = fn(minitorch_cv, *ours_in)
         theirs_out = fn(torch, *theirs_in)
-    out_kind = kind if kind in ("exact", "winograd", "long sums") else "reduction"
+    out_kind = kind if kind in OWN_ROWS else "reduction"
     assert_matches("output", ours_out.detach().numpy(), theirs_out, dtype, out_kind, op)
     if not theirs_out.requires_grad:
         return ours_out, theirs_out
     upstream = np.random.default_rng(seed).standard_normal(tuple(theirs_out.shape)).astype(_np_dtype(dtype))
     ours_out.backward(minitorch_cv.tensor(upstream))
     theirs_out.backward(torch.tensor(upstream))
-    grad_kind = kind if kind in ("exact", "winograd", "long sums") else "grad"
+    grad_kind = kind if kind in OWN_ROWS else "grad"
     for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
         if t.requires_grad:
             assert o.grad is not None, f"{op}: input {i} got no gradient"

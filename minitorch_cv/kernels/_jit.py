@@ -29,7 +29,6 @@ def summing_kernel(function):
     return numba.njit(fastmath={"reassoc"}, **_OPTIONS)(function)
 
 
-
 def generated_kernel(source, name, signature, module_name):
     """Compile ``name``, defined by Python ``source`` built at import by module ``module_name``,
     eagerly for ``signature``, with ``fastmath={"contract"}`` and LLVM's SLP vectorizer on.

@@ -62,7 +62,13 @@ def rows_forward(xp, weight_t, bias, rows, kernel_h, kernel_w):
 
 
 def _indent(lines, depth):
+    """Source lines at ``depth`` spaces, one string."""
     return "\n".join(" " * depth + line for line in lines)
+
+
+def _zeroed(names):
+    """One statement setting the scalars ``names`` to the kernel's float32 zero ``z``."""
+    return " = ".join(names) + " = z"
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,7 +78,7 @@ def forward_kernel():
     accumulators = [[f"a{i}_{s}" for s in range(WIDTH)] for i in range(OUT_BLOCK)]
     source = _FORWARD.format(
         width=WIDTH, block=OUT_BLOCK,
-        zero=_indent([" = ".join(row) + " = z" for row in accumulators], 20),
+        zero=_indent([_zeroed(row) for row in accumulators], 20),
         load_x=_indent([f"x{s} = fx[x + U({s})]" for s in range(WIDTH)], 32),
         load_w=_indent([f"w{i} = fw[w + U({i})]" for i in range(OUT_BLOCK)], 32),
         multiply_add=_indent([f"{accumulators[i][s]} += w{i} * x{s}" for i in range(OUT_BLOCK)
@@ -133,7 +139,7 @@ def weight_grad_kernel(kernel_h):
         load_x=_indent([f"x{k}_{s} = fx[x + U({k}) * row + U({s})]" for k in range(kernel_h) for s in range(WIDTH)],
                        24),
         load_g=_indent([f"g{i}_{s} = fg[g + U({i} * length + {s})]" for i in range(block) for s in range(WIDTH)], 24),
-        zero=_indent([" = ".join(f"a{k}_{i}_{s}" for s in range(WIDTH)) + " = z" for k in range(kernel_h)
+        zero=_indent([_zeroed(f"a{k}_{i}_{s}" for s in range(WIDTH)) for k in range(kernel_h)
                       for i in range(block)], 16),
         multiply_add=_indent([f"a{k}_{i}_{s} += x{k}_{s} * g{i}_{s}" for k in range(kernel_h) for i in range(block)
                               for s in range(WIDTH)], 24),

@@ -53,7 +53,6 @@ class _Plan:
         self.batch, self.channels, self.height, self.width = x_shape
         self.out_channels, _, self.kernel_h, self.kernel_w = weight_shape
         self.padding = padding
-        self.top, self.left = padding[0], padding[2]
         self.out_h, self.out_w = out_h, out_w
         self.outputs = _round_up(self.out_channels, register_conv.OUT_BLOCK)
         self.row_width = _round_up(out_w, register_conv.WIDTH)
@@ -72,7 +71,8 @@ class _Plan:
 
     def fill(self, xp, x):
         """Copy the images ``x`` into the interior of ``xp`` (its border stays zero)."""
-        xp[:len(x), :, self.top:self.top + self.height, self.left:self.left + self.width] = x
+        top, left = self.padding[0], self.padding[2]
+        xp[:len(x), :, top:top + self.height, left:left + self.width] = x
 
     def weight_rows(self, weight):
         """[C*kH*kW, O8]: tap-major weights, zero in the spare output channels."""
